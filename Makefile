@@ -1,0 +1,51 @@
+# Evaluator: the two commands a new user needs are `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run serve test test-pg e2e lint bench clean-db
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-if-empty
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Production settings: EVALUATOR_ENV=production requires SECRET_KEY (and DATABASE_URL for PostgreSQL).
+serve: install
+	EVALUATOR_ENV=production $(BIN)/flask db upgrade
+	EVALUATOR_ENV=production $(BIN)/gunicorn --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} \
+		--access-logfile - app:app
+
+# Unit, web and PDF tests on SQLite (browser tests: `make e2e`).
+test: install
+	$(BIN)/pytest -m "not e2e"
+
+# The same suite against PostgreSQL (TEST_DATABASE_URL, default: local server, database test).
+test-pg: install
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/pytest -m "not e2e"
+
+# Real-browser tests in Debian's Chromium (/usr/bin/chromium).
+e2e: install
+	$(BIN)/pytest -m e2e tests/e2e
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/pytest bench --benchmark-enable -p no:cacheprovider
+
+clean-db:
+	rm -f instance/evaluator.db instance/evaluator.db-wal instance/evaluator.db-shm

@@ -1,0 +1,57 @@
+"""Evaluator: partner and vendor evaluation platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: config, extensions, blueprints, CLI. Nothing else."""
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(
+        __name__,
+        instance_path=str(root / "instance"),
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from .config import configure
+
+    configure(app, test_config)
+
+    from . import audit, database
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(root / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+    audit.install()
+
+    from .auth import setup_login
+
+    setup_login(app)
+
+    from .admin.routes import bp as admin_bp
+    from .auth.routes import bp as auth_bp
+    from .evaluations.routes import bp as evaluations_bp
+    from .main.routes import bp as main_bp
+    from .vendors.routes import bp as vendors_bp
+
+    for bp in (auth_bp, main_bp, vendors_bp, evaluations_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    from .cli import register_cli
+    from .errors import register_error_handlers
+    from .templating import register_template_helpers
+
+    register_cli(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    return app

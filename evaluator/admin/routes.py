@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from ..access import role_required
+from ..extensions import db
+from ..models import AuditEvent, Role, User
+from ..services import users as user_service
+from .forms import RoleForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def users():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = user_service.create_user(
+                db.session, form.email.data, role=form.role.data,
+                password=form.password.data, name=form.name.data or "",
+            )
+        except user_service.UserError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            flash(f"User {user.email} created.", "success")
+            return redirect(url_for("admin.users"))
+    rows = db.session.scalars(select(User).order_by(User.email)).all()
+    status = 400 if form.errors else 200
+    return render_template("admin/users.html", users=rows, form=form, role_form=RoleForm()), status
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@role_required(Role.ADMIN)
+def change_role(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose a valid role.", "error")
+        return redirect(url_for("admin.users"))
+    user_service.set_role(db.session, user, form.role.data)
+    flash(f"{user.email} is now {Role(user.role).label}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/audit")
+@role_required(Role.ADMIN)
+def audit():
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    entity = request.args.get("entity", "")[:60]
+    per_page = 100
+    stmt = select(AuditEvent)
+    if entity:
+        stmt = stmt.where(AuditEvent.entity_type == entity)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    events = db.session.scalars(
+        stmt.order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    entities = db.session.scalars(
+        select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
+    ).all()
+    return render_template(
+        "admin/audit.html", events=events, page=page, total=total, per_page=per_page,
+        entity=entity, entities=entities,
+    )

@@ -1,0 +1,42 @@
+"""Login, logout and the Flask-Login user loader."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..extensions import db, login_manager
+from ..models import User
+
+
+def setup_login(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(token: str) -> User | None:
+        # The id carries the user's session_version: bumping it ends every old session.
+        try:
+            user_id, version = (int(part) for part in token.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.get(User, user_id)
+        if user is None or not user.active or user.session_version != version:
+            return None
+        return user
+
+    @app.before_request
+    def require_login():
+        from flask import request
+        from flask_login import current_user
+
+        endpoint = request.endpoint or ""
+        public = endpoint in PUBLIC_ENDPOINTS or endpoint.startswith("static")
+        if not public and not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+
+# Every other endpoint needs a logged-in user (checked centrally, so no route can forget it).
+PUBLIC_ENDPOINTS = {"auth.login", "main.healthz", "static"}

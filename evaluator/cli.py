@@ -1,0 +1,75 @@
+"""Thin click commands over services."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+
+from .audit import acting_as
+from .extensions import db
+from .models import Role
+from .services import demo
+from .services import users as user_service
+from .services.templates import ensure_builtin_template
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice([r.value for r in Role]), default="evaluator",
+                  show_default=True)
+    @click.option("--name", default="", help="Display name.")
+    def create_user(email: str, role: str, name: str) -> None:
+        """Create a user; the password comes from a prompt, or stdin when not a terminal."""
+        password = _read_password()
+        with acting_as(None, "cli"):
+            try:
+                user = user_service.create_user(
+                    db.session, email, role=role, password=password, name=name
+                )
+            except user_service.UserError as exc:
+                db.session.rollback()
+                raise click.ClickException(str(exc)) from exc
+        click.echo(f"Created {user.email} with role {user.role}.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Load the labelled demo data set (idempotent: a second run changes nothing)."""
+        with acting_as(None, "seed-demo"):
+            result = demo.seed_demo(db.session)
+        if not result.created:
+            click.echo("Demo data already present; nothing to do.")
+            return
+        click.echo(
+            f"Seeded {result.vendors} vendors, {result.evaluations} evaluations and "
+            f"{result.past_programs} past programs (demo data)."
+        )
+        click.echo(f"Log in at http://127.0.0.1:5000/login as lead@example.com "
+                   f"(or admin@, cto@, ana@, raj@, mei@, tom@example.com), "
+                   f"password: {demo.DEMO_PASSWORD}")
+
+    @app.cli.command("seed-if-empty")
+    def seed_if_empty() -> None:
+        """Install the shipped template; seed demo data only when there are no vendors yet."""
+        from sqlalchemy import select
+
+        from .models import Vendor
+
+        with acting_as(None, "setup"):
+            ensure_builtin_template(db.session)
+            db.session.commit()
+            if db.session.scalar(select(Vendor.id).limit(1)) is None:
+                demo.seed_demo(db.session)
+                click.echo("Database was empty: demo data loaded (labelled as demo).")
+        click.echo("")
+        click.echo("Evaluator is starting on http://127.0.0.1:5000")
+        click.echo(f"Log in as lead@example.com, password {demo.DEMO_PASSWORD} "
+                   "(also admin@, cto@, ana@, raj@, mei@, tom@example.com)")

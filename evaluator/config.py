@@ -1,0 +1,79 @@
+"""Configuration: class defaults, then environment, then instance/config.py, then test config.
+
+Why: the same code runs as a laptop demo (embedded SQLite in instance/, generated secret) and as a
+production service (DATABASE_URL to PostgreSQL, SECRET_KEY required).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration (e.g. production without SECRET_KEY)."""
+
+
+class Config:
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # bytes; uploads (CSV) are small
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PER_PAGE = 50
+    ROBUSTNESS_SAMPLES = 10_000
+    ROBUSTNESS_CONCENTRATION = 100.0
+
+
+def _env_bool(name: str) -> bool | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def sqlite_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "evaluator.db")
+
+
+def load_secret_key(instance_path: str) -> str:
+    """Return the development secret kept in instance/secret_key, creating it once."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def configure(app, test_config: dict | None = None) -> None:
+    """Fill app.config in the documented order and refuse unsafe production settings."""
+    app.config.from_object(Config)
+    production = os.environ.get("EVALUATOR_ENV", "development") == "production"
+    app.config["PRODUCTION"] = production
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    secure = _env_bool("SESSION_COOKIE_SECURE")
+    app.config["SESSION_COOKIE_SECURE"] = production if secure is None else secure
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config:
+        app.config.update(test_config)
+
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", sqlite_url(app.instance_path))
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set. In production set SECRET_KEY in the environment "
+                "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+            )
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
+from sqlalchemy import text
+
+from ..extensions import db
+from ..services import evaluations as evaluation_service
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def dashboard():
+    evaluations = evaluation_service.visible_evaluations(db.session, current_user)
+    return render_template("main/dashboard.html", evaluations=evaluations)
+
+
+@bp.route("/healthz")
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")

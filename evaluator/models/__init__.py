@@ -1,0 +1,37 @@
+"""SQLAlchemy 2.0 typed models. No commits here: services own the transaction."""
+
+from .evaluations import (
+    Conflict,
+    CriteriaTemplate,
+    Decision,
+    Evaluation,
+    EvaluationCriterion,
+    Lens,
+    MemberRole,
+    Membership,
+    Score,
+    ShortlistEntry,
+    Status,
+    TemplateCriterion,
+)
+from .outcomes import AuditEvent, PastProgram
+from .users import Role, User
+from .vendors import (
+    CaseStudy,
+    Certification,
+    Integration,
+    Interview,
+    InterviewAnswer,
+    InterviewGuide,
+    InterviewQuestion,
+    Vendor,
+    VendorContact,
+)
+
+__all__ = [
+    "AuditEvent", "CaseStudy", "Certification", "Conflict", "CriteriaTemplate", "Decision",
+    "Evaluation", "EvaluationCriterion", "Integration", "Interview", "InterviewAnswer",
+    "InterviewGuide", "InterviewQuestion", "Lens", "MemberRole", "Membership", "PastProgram",
+    "Role", "Score", "ShortlistEntry", "Status", "TemplateCriterion", "User", "Vendor",
+    "VendorContact",
+]

@@ -1,0 +1,81 @@
+"""Accounts: creation, authentication, role changes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Role, User
+
+MIN_PASSWORD_LENGTH = 12
+# A dummy hash checked for unknown users so both failures take the same time.
+_DUMMY = User(email="-", password_hash=None)
+_DUMMY.set_password("not-a-real-password-0000")
+
+
+class UserError(ValueError):
+    """A clear, user-facing reason why an account change was refused."""
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    if len(password) > 200:
+        raise UserError("Password must be at most 200 characters long.")
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = find_by_email(session, email)
+    if user is None or not user.active or not user.password_hash:
+        _DUMMY.check_password(password)
+        return None
+    return user if user.check_password(password) else None
+
+
+def create_user(
+    session: Session,
+    email: str,
+    *,
+    role: str = Role.EVALUATOR.value,
+    password: str | None = None,
+    name: str = "",
+    commit: bool = True,
+) -> User:
+    """Create an account; password None makes an account that cannot log in until one is set."""
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise UserError("A valid email address is required.")
+    if role not in {r.value for r in Role}:
+        raise UserError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.")
+    if find_by_email(session, email) is not None:
+        raise UserError(f"A user with email {email} already exists.")
+    user = User(email=email, role=role, name=name.strip())
+    if password is not None:
+        validate_password(password)
+        user.set_password(password)
+    session.add(user)
+    if commit:
+        session.commit()
+    return user
+
+
+def set_role(session: Session, user: User, role: str) -> None:
+    if role not in {r.value for r in Role}:
+        raise UserError(f"Unknown role {role!r}.")
+    user.role = role
+    session.commit()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    user.active = active
+    if not active:
+        user.session_version += 1  # ends the user's sessions
+    session.commit()

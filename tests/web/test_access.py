@@ -1,0 +1,105 @@
+"""Access rules generated from the URL map: every route has a decided rule, and it holds."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from evaluator.auth import PUBLIC_ENDPOINTS
+from evaluator.extensions import db
+from evaluator.models import Evaluation, Role
+from evaluator.services.demo import seed_demo
+from tests.conftest import csrf_token, login, make_user
+
+# Routes open to every logged-in user (the register is shared across evaluations). Adding a route
+# that fits none of the rules below makes test_every_route_has_a_decided_rule fail.
+LOGGED_IN_ONLY = {
+    "main.dashboard", "auth.logout", "vendors.index", "vendors.detail", "evaluations.index",
+}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def _url(rule, ids: dict[str, int]) -> str:
+    values = {arg: ids.get(arg, 1) for arg in rule.arguments}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _method(rule) -> str:
+    return "GET" if "GET" in rule.methods else "POST"
+
+
+def _rule_kind(app, rule) -> str:
+    view = app.view_functions[rule.endpoint]
+    if rule.endpoint in PUBLIC_ENDPOINTS:
+        return "public"
+    if "evaluation_id" in rule.arguments:
+        return "evaluation-member"
+    if getattr(view, "required_roles", None):
+        return "role"
+    if rule.endpoint in LOGGED_IN_ONLY:
+        return "logged-in"
+    return "undecided"
+
+
+def test_every_route_has_a_decided_rule(app):
+    undecided = [r.rule for r in _rules(app) if _rule_kind(app, r) == "undecided"]
+    assert undecided == []
+
+
+def test_anonymous_requests_are_sent_to_login(app, client):
+    token = csrf_token(client, "/login")
+    for rule in _rules(app):
+        if _rule_kind(app, rule) == "public":
+            continue
+        method = _method(rule)
+        response = client.open(_url(rule, {}), method=method, data={"csrf_token": token})
+        assert response.status_code in (302, 401), rule.rule
+        if response.status_code == 302:
+            assert response.headers["Location"].startswith("/login"), rule.rule
+
+
+@pytest.fixture
+def demo(app):
+    seed_demo(db.session)
+    return db.session.scalars(select(Evaluation).order_by(Evaluation.id)).first()
+
+
+@pytest.mark.parametrize("role", [Role.LEAD, Role.EVALUATOR, Role.VIEWER])
+def test_non_members_get_404_for_an_evaluation_and_everything_under_it(app, client, demo, role):
+    make_user("outsider@example.com", role=role)
+    login(client, "outsider@example.com")
+    token = csrf_token(client, "/")
+    checked = 0
+    for rule in _rules(app):
+        if _rule_kind(app, rule) != "evaluation-member":
+            continue
+        method = _method(rule)
+        response = client.open(_url(rule, {"evaluation_id": demo.id}), method=method,
+                               data={"csrf_token": token})
+        assert response.status_code == 404, (rule.rule, method)
+        checked += 1
+    assert checked >= 1
+
+
+def test_members_and_admins_see_the_evaluation(app, client, demo):
+    login(client, "ana@example.com", "demo-password-2026")
+    assert client.get(f"/evaluations/{demo.id}").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "admin@example.com", "demo-password-2026")
+    assert client.get(f"/evaluations/{demo.id}").status_code == 200
+
+
+def test_evaluation_lists_show_only_memberships(app, client, demo):
+    make_user("outsider@example.com", role=Role.LEAD)
+    login(client, "outsider@example.com")
+    page = client.get("/evaluations/").get_data(as_text=True)
+    assert demo.title not in page
+    assert "No evaluations you can see yet." in page
+
+
+@pytest.mark.parametrize("endpoint", ["admin.users", "admin.audit", "admin.change_role"])
+def test_role_protected_routes_declare_admin(app, endpoint):
+    assert app.view_functions[endpoint].required_roles == {"admin"}
