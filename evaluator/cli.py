@@ -22,6 +22,11 @@ def _read_password() -> str:
 
 
 def register_cli(app: Flask) -> None:
+    """Core commands here; each feature package may add its own in <feature>/cli.py."""
+    from .vendors.cli import register as register_vendor_cli
+
+    register_vendor_cli(app)
+
     @app.cli.command("create-user")
     @click.argument("email")
     @click.option("--role", type=click.Choice([r.value for r in Role]), default="evaluator",
