@@ -1,0 +1,134 @@
+"""The ranking of an evaluation: database rows -> scoring core -> the ranking object.
+
+The ranking object is the one JSON shape served by `flask ranking --json`, the comparison page
+and the API. Robustness sampling is the expensive part, so results are cached by a SHA-256 of
+exactly what they depend on (scale, criteria, weights, lenses, submitted scores, sampling
+settings): any change of the scores or weights gives a new key, and a page view with no change
+reuses the result. The cache is per process (each gunicorn worker computes a result once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import scoring
+from ..models import Evaluation, Score
+
+CACHE_SIZE = 256
+_cache: OrderedDict[str, scoring.Analysis] = OrderedDict()
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Inputs:
+    scale: scoring.Scale
+    criteria: tuple[scoring.Criterion, ...]
+    vendors: tuple[int, ...]
+    scores: tuple[scoring.ScoreValue, ...]
+    lenses: tuple[scoring.Lens, ...]
+
+    def fingerprint(self, **settings: Any) -> str:
+        payload = {
+            "scale": [self.scale.min, self.scale.max],
+            "criteria": [[c.key, c.name, c.weight, c.knockout_below] for c in self.criteria],
+            "vendors": list(self.vendors),
+            "scores": sorted([s.evaluator, s.vendor, s.criterion, s.value] for s in self.scores),
+            "lenses": [[lens.name, sorted(lens.weights.items())] for lens in self.lenses],
+            "settings": settings,
+        }
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def submitted_scores(session: Session, evaluation_id: int) -> list[Score]:
+    """Submitted scores (values and abstentions) of an evaluation."""
+    return list(
+        session.scalars(
+            select(Score).where(Score.evaluation_id == evaluation_id, Score.submitted.is_(True))
+        )
+    )
+
+
+def build_inputs(evaluation: Evaluation, scores: list[Score]) -> Inputs:
+    """Core inputs from loaded rows: drafts and abstentions are not values."""
+    key_of = {c.id: c.key for c in evaluation.criteria}
+    vendor_ids = tuple(entry.vendor_id for entry in evaluation.shortlist)
+    shortlisted = set(vendor_ids)
+    values = tuple(
+        scoring.ScoreValue(s.evaluator_id, s.vendor_id, key_of[s.criterion_id], float(s.value))
+        for s in scores
+        if s.submitted
+        and not s.insufficient_evidence
+        and s.value is not None
+        and s.vendor_id in shortlisted
+        and s.criterion_id in key_of
+    )
+    return Inputs(
+        scale=scoring.Scale(evaluation.scale_min, evaluation.scale_max),
+        criteria=tuple(
+            scoring.Criterion(c.key, c.name, float(c.weight), c.knockout_below)
+            for c in evaluation.criteria
+        ),
+        vendors=vendor_ids,
+        scores=values,
+        lenses=tuple(scoring.Lens(lens.name, dict(lens.weights)) for lens in evaluation.lenses),
+    )
+
+
+def analyse(inputs: Inputs, lens: str | None = None) -> scoring.Analysis:
+    """Run (or reuse) the core analysis for these inputs. Raises scoring.ScoringError."""
+    settings = {
+        "lens": lens,
+        "samples": int(current_app.config["ROBUSTNESS_SAMPLES"]),
+        "concentration": float(current_app.config["ROBUSTNESS_CONCENTRATION"]),
+        "seed": 0,
+    }
+    key = inputs.fingerprint(**settings)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
+    result = scoring.analyse(
+        inputs.scale, inputs.criteria, inputs.vendors, inputs.scores, lenses=inputs.lenses,
+        lens=lens, samples=settings["samples"], concentration=settings["concentration"],
+        seed=settings["seed"],
+    )
+    with _lock:
+        _cache[key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def ranking_object(
+    evaluation: Evaluation, analysis: scoring.Analysis, *, names: dict[int, str],
+    evaluator_emails: dict[int, str] | None = None, model: dict | None = None,
+    predictions: dict[int, float] | None = None,
+) -> dict[str, Any]:
+    """The documented ranking object (docs/formats.md): the core's dict plus names and model."""
+    data = analysis.to_dict()
+    out: dict[str, Any] = {"evaluation": {"id": evaluation.id, "title": evaluation.title}}
+    out.update(data)
+    for vendor in out["vendors"]:
+        vendor["name"] = names.get(vendor["id"], str(vendor["id"]))
+        vendor["predicted_success"] = (predictions or {}).get(vendor["id"])
+    if evaluator_emails is not None:
+        for item in out["leniency"]:
+            item["evaluator"] = evaluator_emails.get(item["evaluator"], item["evaluator"])
+    out["model"] = model
+    return out
