@@ -25,7 +25,7 @@ run: install
 # Production settings: EVALUATOR_ENV=production requires SECRET_KEY (and DATABASE_URL for PostgreSQL).
 serve: install
 	EVALUATOR_ENV=production $(BIN)/flask db upgrade
-	EVALUATOR_ENV=production $(BIN)/gunicorn --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} \
+	EVALUATOR_ENV=production OPENBLAS_NUM_THREADS=1 $(BIN)/gunicorn --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} \
 		--access-logfile - app:app
 
 # Unit, web and PDF tests on SQLite (browser tests: `make e2e`).

@@ -75,7 +75,10 @@ def build_inputs(evaluation: Evaluation, scores: list[Score]) -> Inputs:
     return Inputs(
         scale=scoring.Scale(evaluation.scale_min, evaluation.scale_max),
         criteria=tuple(
-            scoring.Criterion(c.key, c.name, float(c.weight), c.knockout_below)
+            scoring.Criterion(
+                c.key, c.name, float(c.weight),
+                None if c.knockout_below is None else float(c.knockout_below),
+            )
             for c in evaluation.criteria
         ),
         vendors=vendor_ids,
