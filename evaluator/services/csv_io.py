@@ -49,8 +49,9 @@ class CellError:
 class CsvRowsError(ValueError):
     """Some rows are bad; ``errors`` lists every bad cell, in file order."""
 
-    def __init__(self, errors: Sequence[CellError]):
+    def __init__(self, errors: Sequence[CellError], table: Table | None = None):
         self.errors = sorted(errors)
+        self.table = table  # every row, with the cells that did parse (for further checks)
         super().__init__(f"{len(self.errors)} problem(s) in the file")
 
 
@@ -338,11 +339,12 @@ def read_table(data: bytes, columns: Sequence[Column], encoding: str = "utf-8") 
             except ValueError as exc:
                 errors.append(CellError(start, name, str(exc)))
         rows.append(Row(start, values))
-    if errors:
-        raise CsvRowsError(errors)
-    if not rows:
+    if not rows and not errors:
         raise CsvFileError("The file has a header but no data rows.")
-    return Table(columns=tuple(header), rows=rows)
+    table = Table(columns=tuple(header), rows=rows)
+    if errors:
+        raise CsvRowsError(errors, table)
+    return table
 
 
 def _check_header(header: list[str], raw: list[str], columns: Sequence[Column]) -> None:

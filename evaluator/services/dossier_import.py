@@ -201,15 +201,21 @@ class ImportPlan:
                 f"{self.updated} updated, {self.unchanged} unchanged")
 
 
-def _read(kind: str, data: bytes, encoding: str):
+def _read(kind: str, data: bytes, encoding: str) -> tuple[csv_io.Table, list[CellError]]:
+    """The table and its cell errors; rows keep the cells that parsed, for the key checks."""
     if kind not in COLUMNS:
         raise ImportRejected(f"Unknown import kind {kind!r}.")
     try:
-        return csv_io.read_table(data, COLUMNS[kind], encoding)
+        return csv_io.read_table(data, COLUMNS[kind], encoding), []
     except CsvFileError as exc:
         raise ImportRejected(str(exc)) from None
     except CsvRowsError as exc:
-        raise ImportRejected(_rows_message(exc.errors), exc.errors) from None
+        return exc.table, list(exc.errors)
+
+
+def _reject_if(errors: list[CellError]) -> None:
+    if errors:
+        raise ImportRejected(_rows_message(errors), errors)
 
 
 def _rows_message(errors: list[CellError]) -> str:
@@ -218,10 +224,12 @@ def _rows_message(errors: list[CellError]) -> str:
             "Fix them in the file and import it again.")
 
 
-def _duplicates(rows: list[Row], key) -> list[CellError]:
+def _duplicates(rows: list[Row], key, needs: tuple[str, ...]) -> list[CellError]:
     first: dict = {}
     errors = []
     for row in rows:
+        if not all(n in row.values for n in needs):
+            continue  # the key cell itself is bad and already reported
         k, column = key(row)
         if k in first:
             errors.append(CellError(row.line, column,
@@ -253,10 +261,10 @@ def _vendors_by_lower_name(session: Session, names: Iterable[str]) -> dict[str, 
 
 
 def _plan_vendors(session: Session, data: bytes, encoding: str):
-    table = _read("vendors", data, encoding)
-    dupes = _duplicates(table.rows, lambda r: (str(r.values["name"]).lower(), "name"))
-    if dupes:
-        raise ImportRejected(_rows_message(dupes), dupes)
+    table, errors = _read("vendors", data, encoding)
+    errors += _duplicates(table.rows, lambda r: (str(r.values["name"]).lower(), "name"),
+                          ("name",))
+    _reject_if(errors)
     present = frozenset(table.columns)
     existing = _vendors_by_lower_name(session, (str(r.values["name"]) for r in table.rows))
     plan = ImportPlan("vendors", table.columns, [])
@@ -276,16 +284,16 @@ def _plan_vendors(session: Session, data: bytes, encoding: str):
 
 
 def _plan_case_studies(session: Session, data: bytes, encoding: str):
-    table = _read("case-studies", data, encoding)
-    dupes = _duplicates(table.rows, lambda r: ((str(r.values["vendor"]).lower(),
-                                                r.values["title"]), "title"))
-    vendors = _vendors_by_lower_name(session, (str(r.values["vendor"]) for r in table.rows))
-    unknown = [CellError(r.line, "vendor", f"no vendor named {r.values['vendor']!r} in the "
+    table, errors = _read("case-studies", data, encoding)
+    errors += _duplicates(table.rows, lambda r: ((str(r.values["vendor"]).lower(),
+                                                  r.values["title"]), "title"),
+                          ("vendor", "title"))
+    named = [r for r in table.rows if "vendor" in r.values]
+    vendors = _vendors_by_lower_name(session, (str(r.values["vendor"]) for r in named))
+    errors += [CellError(r.line, "vendor", f"no vendor named {r.values['vendor']!r} in the "
                                            "register (import or add the vendor first)")
-               for r in table.rows if str(r.values["vendor"]).lower() not in vendors]
-    if dupes or unknown:
-        errors = dupes + unknown
-        raise ImportRejected(_rows_message(errors), errors)
+               for r in named if str(r.values["vendor"]).lower() not in vendors]
+    _reject_if(errors)
     existing: dict[tuple[int, str], CaseStudy] = {}
     ids = [v.id for v in vendors.values()]
     for i in range(0, len(ids), 500):

@@ -58,7 +58,9 @@ def _text(label, model, column, **kw):
 
 
 class ContactForm(Form):
-    name = _text("Name", VendorContact, "name")
+    # No Optional() on a row's name: it would stop validation before validate_name runs.
+    name = StringField("Name", filters=STRIP,
+                       validators=[Length(max=max_len(VendorContact, "name"))])
     title = _text("Role / title", VendorContact, "title")
     email = StringField("Email", filters=STRIP, validators=[
         Optional(), Email(message="Enter an email address like name@example.com."),
@@ -71,8 +73,9 @@ class ContactForm(Form):
 
 
 class CertificationForm(Form):
-    name = _text("Certification", Certification, "name",
-                 render_kw={"placeholder": "e.g. ISO 27001"})
+    name = StringField("Certification", filters=STRIP,
+                       validators=[Length(max=max_len(Certification, "name"))],
+                       render_kw={"placeholder": "e.g. ISO 27001"})
     issuer = _text("Issuer", Certification, "issuer")
     expires_on = DateField("Expires on", validators=[Optional()],
                            render_kw={"type": "date"})
