@@ -1,13 +1,28 @@
+"""Evaluation list, creation, overview and status steps. Setup, scoring and comparison views live
+in setup_routes.py, scoring_routes.py and compare_routes.py on the same blueprint."""
+
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..access import evaluation_for
+from ..access import evaluation_for, role_required
 from ..extensions import db
+from ..models import MemberRole, Role, Status
 from ..services import evaluations as evaluation_service
+from ..services import setup as setup_service
+from ..services.templates import list_templates
+from .forms import NewEvaluationForm, StatusForm
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
+
+
+def load(evaluation_id: int, *member_roles: MemberRole):
+    """The evaluation with everything its pages show, after the object-level check."""
+    evaluation, membership = evaluation_for(
+        db.session, current_user, evaluation_id, member_roles=member_roles
+    )
+    return evaluation_service.load_detail(db.session, evaluation.id), membership
 
 
 @bp.route("/")
@@ -16,14 +31,55 @@ def index():
     return render_template("evaluations/index.html", evaluations=evaluations)
 
 
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.LEAD)
+def new():
+    form = NewEvaluationForm()
+    form.template_id.choices = [(t.id, t.name) for t in list_templates(db.session)]
+    if form.validate_on_submit():
+        try:
+            evaluation = setup_service.create_evaluation(
+                db.session, title=form.title.data, template_id=form.template_id.data,
+                program_context=form.program_context.data or "", user=current_user,
+            )
+        except setup_service.WorkflowError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Evaluation created from the template. Next: review the weights, "
+                  "shortlist vendors and invite evaluators.", "success")
+            return redirect(url_for("evaluations.setup", evaluation_id=evaluation.id))
+    return render_template("evaluations/new.html", form=form), 400 if form.errors else 200
+
+
 @bp.route("/<int:evaluation_id>")
 def detail(evaluation_id: int):
-    evaluation, membership = evaluation_for(db.session, current_user, evaluation_id)
-    evaluation = evaluation_service.load_detail(db.session, evaluation.id)
+    evaluation, membership = load(evaluation_id)
     progress = evaluation_service.scoring_progress(db.session, evaluation)
+    steps = {
+        target: setup_service.missing_for(evaluation, target, progress)
+        for target in (Status.SCORING, Status.REVIEW)
+    }
     return render_template(
-        "evaluations/detail.html",
-        evaluation=evaluation,
-        membership=membership,
-        progress=progress,
+        "evaluations/detail.html", evaluation=evaluation, membership=membership,
+        progress=progress, steps=steps, status_form=StatusForm(),
+        is_lead=current_user.is_admin or (membership and membership.role == MemberRole.LEAD),
     )
+
+
+@bp.route("/<int:evaluation_id>/status", methods=["POST"])
+def change_status(evaluation_id: int):
+    evaluation, membership = load(evaluation_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        progress = evaluation_service.scoring_progress(db.session, evaluation)
+        try:
+            setup_service.change_status(db.session, evaluation, form.target.data, current_user,
+                                        membership, progress)
+        except setup_service.WorkflowError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"The evaluation is now in {evaluation.status}.", "success")
+    return redirect(url_for("evaluations.detail", evaluation_id=evaluation.id))
+
+
+from . import compare_routes, scoring_routes, setup_routes  # noqa: E402,F401  (register views)

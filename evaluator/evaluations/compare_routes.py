@@ -1,0 +1,141 @@
+"""Side-by-side comparison, the ranking as JSON, and the decision record."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import charts, scoring
+from ..extensions import db
+from ..models import CaseStudy, InterviewAnswer, MemberRole
+from ..services import analysis as analysis_service
+from ..services import decisions as decision_service
+from ..services import scoring_entry
+from ..services.setup import WorkflowError
+from .forms import DecisionForm
+from .routes import bp, load
+
+
+def _require_unblinded(membership):
+    if not scoring_entry.can_see_all_scores(current_user, membership):
+        abort(403, "Scoring is blind: submit your own scores first, then the comparison opens.")
+
+
+def comparison(evaluation, membership, lens: str | None):
+    """Ranking object plus what the page shows beside it; raises scoring.ScoringError."""
+    scores = scoring_entry.visible_scores(db.session, evaluation, current_user, membership)
+    inputs = analysis_service.build_inputs(evaluation, scores)
+    result = analysis_service.analyse(inputs, lens=lens)
+    names = {e.vendor_id: e.vendor.name for e in evaluation.shortlist}
+    emails = {m.user_id: m.user.display_name for m in evaluation.members}
+    model, predictions = _model(evaluation, result)
+    ranking = analysis_service.ranking_object(
+        evaluation, result, names=names, evaluator_emails=emails, model=model,
+        predictions=predictions)
+    return ranking, scores
+
+
+def _model(evaluation, result):
+    try:
+        from ..services.outcomes import model_for_ranking
+    except ImportError:  # the outcome model is optional until one is trained
+        return None, {}
+    return model_for_ranking(db.session, evaluation, result)
+
+
+def _evidence_index(scores):
+    cs_ids = {e["id"] for s in scores for e in (s.evidence or []) if e["type"] == "case_study"}
+    ans_ids = {e["id"] for s in scores for e in (s.evidence or []) if e["type"] == "answer"}
+    case_studies = {cs.id: cs for cs in db.session.scalars(
+        select(CaseStudy).where(CaseStudy.id.in_(cs_ids)))} if cs_ids else {}
+    answers = {a.id: a for a in db.session.scalars(
+        select(InterviewAnswer).where(InterviewAnswer.id.in_(ans_ids)).options(
+            selectinload(InterviewAnswer.question)))} if ans_ids else {}
+    return case_studies, answers
+
+
+@bp.route("/<int:evaluation_id>/compare")
+def compare(evaluation_id: int):
+    evaluation, membership = load(evaluation_id)
+    _require_unblinded(membership)
+    lens = request.args.get("lens") or None
+    try:
+        ranking, scores = comparison(evaluation, membership, lens)
+    except scoring.ScoringError as exc:
+        flash(str(exc), "error")
+        if lens:
+            return redirect(url_for("evaluations.compare", evaluation_id=evaluation_id))
+        return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))
+    case_studies, answers = _evidence_index(scores)
+    by_cell: dict[tuple[int, int], list] = {}
+    for s in scores:
+        by_cell.setdefault((s.vendor_id, s.criterion_id), []).append(s)
+    return render_template(
+        "evaluations/compare.html", evaluation=evaluation, membership=membership,
+        ranking=ranking, lens=lens, by_cell=by_cell, case_studies=case_studies, answers=answers,
+        members={m.user_id: m.user for m in evaluation.members},
+        charts={
+            "scores": charts.score_bars(ranking),
+            "profile": charts.criterion_profile(ranking),
+            "acceptability": charts.rank_acceptability(ranking),
+            "flips": charts.flip_tornado(ranking),
+            "lenses": charts.lens_comparison(ranking),
+        },
+    )
+
+
+@bp.route("/<int:evaluation_id>/ranking.json")
+def ranking_json(evaluation_id: int):
+    evaluation, membership = load(evaluation_id)
+    _require_unblinded(membership)
+    try:
+        ranking, _ = comparison(evaluation, membership, request.args.get("lens") or None)
+    except scoring.ScoringError as exc:
+        return jsonify(error={"code": "invalid", "message": str(exc)}), 400
+    return jsonify(ranking)
+
+
+@bp.route("/<int:evaluation_id>/decide", methods=["GET", "POST"])
+def decide(evaluation_id: int):
+    evaluation, membership = load(evaluation_id, MemberRole.LEAD, MemberRole.OBSERVER)
+    form = DecisionForm()
+    form.vendor_id.choices = [(e.vendor_id, e.vendor.name) for e in evaluation.shortlist]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            decision_service.record_decision(
+                db.session, evaluation, current_user, membership,
+                vendor_id=form.vendor_id.data, rationale=form.rationale.data,
+                dissent=form.dissent.data or "")
+        except (WorkflowError, scoring.ScoringError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            status = 400
+        else:
+            flash("Decision recorded and frozen with a snapshot of the ranking.", "success")
+            return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))
+    elif request.method == "POST":
+        status = 400
+    ranking = None
+    try:
+        ranking, _ = comparison(evaluation, membership, None)
+        if request.method == "GET" and ranking["winner"] is not None:
+            form.vendor_id.data = ranking["winner"]
+    except scoring.ScoringError as exc:
+        flash(str(exc), "error")
+    return render_template("evaluations/decide.html", evaluation=evaluation, form=form,
+                           ranking=ranking), status
+
+
+@bp.route("/<int:evaluation_id>/decision/verify")
+def verify_decision(evaluation_id: int):
+    evaluation, membership = load(evaluation_id)
+    _require_unblinded(membership)
+    try:
+        result = decision_service.verify(db.session, evaluation)
+    except WorkflowError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))
+    return render_template("evaluations/verify.html", evaluation=evaluation, result=result)

@@ -1,0 +1,131 @@
+"""Forms of the evaluation workflow. Dynamic rows use FieldList so WTForms validates each row."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from ..models import MemberRole
+
+
+class NewEvaluationForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)],
+                        description="e.g. 'Core banking integration partner'")
+    template_id = SelectField("Criteria template", coerce=int, validators=[InputRequired()])
+    program_context = TextAreaField(
+        "Program context", validators=[Optional(), Length(max=5000)],
+        description="Sector, size, regulation, systems to integrate, budget and duration band.")
+    submit = SubmitField("Create evaluation")
+
+
+class CriterionRowForm(Form):
+    id = HiddenField(validators=[DataRequired()])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    weight = FloatField("Weight", validators=[InputRequired(message="Enter a weight."),
+                                              NumberRange(min=0, message="Weights cannot be "
+                                                          "negative.")])
+    knockout_below = FloatField("Knockout below", validators=[Optional()])
+    anchors = FieldList(TextAreaField("Anchor", validators=[Optional(), Length(max=1000)]))
+
+
+class CriteriaForm(FlaskForm):
+    version = HiddenField()
+    rows = FieldList(FormField(CriterionRowForm))
+    submit = SubmitField("Save criteria and weights")
+
+
+class RocForm(FlaskForm):
+    version = HiddenField()
+    ranks = FieldList(IntegerField("Rank", validators=[InputRequired(), NumberRange(min=1)]))
+    submit = SubmitField("Apply rank-order centroid weights")
+
+
+AHP_CHOICES = [(str(v), label) for v, label in [
+    (-9, "9× left"), (-7, "7× left"), (-5, "5× left"), (-3, "3× left"), (1, "equal"),
+    (3, "3× right"), (5, "5× right"), (7, "7× right"), (9, "9× right")]]
+
+
+class AhpForm(FlaskForm):
+    version = HiddenField()
+    pairs = FieldList(SelectField("Comparison", choices=AHP_CHOICES, default="1"))
+    submit = SubmitField("Apply AHP weights")
+
+
+class LensForm(FlaskForm):
+    name = StringField("Lens name", validators=[DataRequired(), Length(max=80)])
+    description = StringField("Whose view", validators=[Optional(), Length(max=300)])
+    weights = FieldList(FloatField("Weight", validators=[
+        InputRequired(), NumberRange(min=0, message="Weights cannot be negative.")]))
+    submit = SubmitField("Save lens")
+
+
+class ShortlistForm(FlaskForm):
+    vendor_ids = SelectMultipleField("Vendors from the register", coerce=int,
+                                     validators=[DataRequired("Choose at least one vendor.")])
+    submit = SubmitField("Add to shortlist")
+
+
+class MemberForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role in this evaluation", choices=[
+        (MemberRole.EVALUATOR.value, "Evaluator (scores)"),
+        (MemberRole.OBSERVER.value, "Observer (CTO, steering committee)"),
+        (MemberRole.LEAD.value, "Lead (procurement)")])
+    submit = SubmitField("Add member")
+
+
+class ConflictForm(FlaskForm):
+    user_id = SelectField("Member", coerce=int)
+    vendor_id = SelectField("Vendor", coerce=int)
+    note = StringField("Nature of the conflict", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Declare conflict")
+
+
+class StatusForm(FlaskForm):
+    target = HiddenField(validators=[DataRequired()])
+
+
+class SaveTemplateForm(FlaskForm):
+    name = StringField("Template name", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Save as template")
+
+
+class ScoreRowForm(Form):
+    criterion_id = HiddenField(validators=[DataRequired()])
+    vendor_id = HiddenField(validators=[DataRequired()])
+    version = HiddenField()
+    value = RadioField("Score", validators=[Optional()], validate_choice=True)
+    insufficient = BooleanField("Insufficient evidence")
+    rationale = TextAreaField("Rationale", validators=[Optional(), Length(max=5000)])
+    evidence = SelectMultipleField("Evidence cited", validators=[Optional()],
+                                   validate_choice=True)
+
+
+class ScoreSheetForm(FlaskForm):
+    rows = FieldList(FormField(ScoreRowForm))
+    save = SubmitField("Save draft")
+
+
+class DecisionForm(FlaskForm):
+    vendor_id = SelectField("Chosen vendor", coerce=int)
+    rationale = TextAreaField("Rationale", validators=[DataRequired(), Length(min=20, max=10000)])
+    dissent = TextAreaField("Dissent noted", validators=[Optional(), Length(max=10000)],
+                            description="Who disagreed and why; it is kept with the decision.")
+    submit = SubmitField("Record decision")

@@ -1,0 +1,316 @@
+"""Setting up an evaluation: criteria, weights (ROC, AHP), lenses, shortlist, members, conflicts."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import scoring
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import MemberRole, Vendor
+from ..services import setup as setup_service
+from .forms import (
+    AhpForm,
+    ConflictForm,
+    CriteriaForm,
+    LensForm,
+    MemberForm,
+    RocForm,
+    SaveTemplateForm,
+    ShortlistForm,
+)
+from .routes import bp, load
+
+LEAD = MemberRole.LEAD
+
+
+def _levels(evaluation) -> list[int]:
+    return list(range(evaluation.scale_min, evaluation.scale_max + 1))
+
+
+def _criteria_form(evaluation, formdata=None) -> CriteriaForm:
+    if formdata is not None:
+        return CriteriaForm(formdata=formdata)
+    form = CriteriaForm(formdata=None, version=evaluation.version)
+    for c in evaluation.criteria:
+        form.rows.append_entry({
+            "id": c.id, "name": c.name, "description": c.description, "weight": c.weight,
+            "knockout_below": c.knockout_below,
+            "anchors": [c.anchors.get(str(level), "") for level in _levels(evaluation)],
+        })
+    return form
+
+
+def _lens_form(evaluation, formdata=None) -> LensForm:
+    if formdata is not None:
+        return LensForm(formdata=formdata)
+    form = LensForm(formdata=None)
+    for c in evaluation.criteria:
+        form.weights.append_entry(c.weight)
+    return form
+
+
+def _pairs(evaluation):
+    return list(combinations(evaluation.criteria, 2))
+
+
+def _render_setup(evaluation, membership, status=200, **forms):
+    vendors = db.session.scalars(
+        select(Vendor).where(Vendor.archived_at.is_(None)).order_by(Vendor.name)).all()
+    shortlisted = {e.vendor_id for e in evaluation.shortlist}
+    shortlist_form = forms.get("shortlist_form") or ShortlistForm(formdata=None)
+    shortlist_form.vendor_ids.choices = [(v.id, v.name) for v in vendors if v.id not in shortlisted]
+    conflict_form = forms.get("conflict_form") or ConflictForm(formdata=None)
+    conflict_form.user_id.choices = [(m.user_id, m.user.display_name) for m in evaluation.members]
+    conflict_form.vendor_id.choices = [(e.vendor_id, e.vendor.name) for e in evaluation.shortlist]
+    roc_form = forms.get("roc_form") or RocForm(formdata=None, version=evaluation.version)
+    if not roc_form.ranks.entries:
+        order = sorted(evaluation.criteria, key=lambda c: -c.weight)
+        rank_of = {c.id: i + 1 for i, c in enumerate(order)}
+        for c in evaluation.criteria:
+            roc_form.ranks.append_entry(rank_of[c.id])
+    ahp_form = forms.get("ahp_form") or AhpForm(formdata=None, version=evaluation.version)
+    if not ahp_form.pairs.entries:
+        for _ in _pairs(evaluation):
+            ahp_form.pairs.append_entry("1")
+    total = sum(c.weight for c in evaluation.criteria) or 1.0
+    return render_template(
+        "evaluations/setup.html", evaluation=evaluation, membership=membership,
+        criteria_form=forms.get("criteria_form") or _criteria_form(evaluation),
+        roc_form=roc_form, ahp_form=ahp_form, pairs=_pairs(evaluation),
+        ahp_result=forms.get("ahp_result"),
+        lens_form=forms.get("lens_form") or _lens_form(evaluation),
+        shortlist_form=shortlist_form, member_form=forms.get("member_form") or MemberForm(
+            formdata=None),
+        conflict_form=conflict_form, template_form=SaveTemplateForm(formdata=None),
+        levels=_levels(evaluation), shares={c.id: c.weight / total for c in evaluation.criteria},
+        editable=evaluation.status == "draft", empty=EmptyForm(),
+    ), status
+
+
+@bp.route("/<int:evaluation_id>/setup")
+def setup(evaluation_id: int):
+    evaluation, membership = load(evaluation_id, LEAD)
+    return _render_setup(evaluation, membership)
+
+
+def _float_or_none(value):
+    return None if value is None or value == "" else float(value)
+
+
+@bp.route("/<int:evaluation_id>/criteria", methods=["POST"])
+def save_criteria(evaluation_id: int):
+    evaluation, membership = load(evaluation_id, LEAD)
+    form = _criteria_form(evaluation, request.form)
+    if form.validate_on_submit():
+        levels = [str(level) for level in _levels(evaluation)]
+        edits = [
+            setup_service.CriterionEdit(
+                id=int(row.form.id.data), name=row.form.name.data,
+                description=row.form.description.data or "", weight=row.form.weight.data,
+                knockout_below=_float_or_none(row.form.knockout_below.data),
+                anchors=dict(zip(levels, [a.data or "" for a in row.form.anchors], strict=False)),
+            )
+            for row in form.rows
+        ]
+        try:
+            setup_service.update_criteria(
+                db.session, evaluation, edits, int(form.version.data or 0))
+        except (setup_service.WorkflowError, scoring.ScoringError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            evaluation, membership = load(evaluation_id, LEAD)
+            return _render_setup(evaluation, membership, 409 if isinstance(
+                exc, setup_service.ConcurrentEdit) else 400, criteria_form=form)
+        flash("Criteria and weights saved.", "success")
+        return redirect(url_for("evaluations.setup", evaluation_id=evaluation.id))
+    flash("Check the highlighted fields.", "error")
+    return _render_setup(evaluation, membership, 400, criteria_form=form)
+
+
+@bp.route("/<int:evaluation_id>/weights/roc", methods=["POST"])
+def apply_roc(evaluation_id: int):
+    evaluation, membership = load(evaluation_id, LEAD)
+    form = RocForm()
+    if form.validate_on_submit() and len(form.ranks.data) == len(evaluation.criteria):
+        ranked = sorted(zip(form.ranks.data, [c.key for c in evaluation.criteria], strict=True))
+        if len({r for r, _ in ranked}) != len(ranked):
+            flash("Give each criterion a different rank (1 = most important).", "error")
+            return _render_setup(evaluation, membership, 400, roc_form=form)
+        shares = scoring.rank_order_centroid([key for _, key in ranked])
+        try:
+            setup_service.apply_weights(db.session, evaluation, shares,
+                                        int(form.version.data or 0))
+        except setup_service.WorkflowError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id))
+        flash("Rank-order centroid weights applied.", "success")
+        return redirect(url_for("evaluations.setup", evaluation_id=evaluation.id))
+    flash("Rank every criterion from 1 (most important).", "error")
+    return _render_setup(evaluation, membership, 400, roc_form=form)
+
+
+@bp.route("/<int:evaluation_id>/weights/ahp", methods=["POST"])
+def apply_ahp(evaluation_id: int):
+    evaluation, membership = load(evaluation_id, LEAD)
+    form = AhpForm()
+    pairs = _pairs(evaluation)
+    if not form.validate_on_submit() or len(form.pairs.data) != len(pairs):
+        flash("Answer every pairwise comparison.", "error")
+        return _render_setup(evaluation, membership, 400, ahp_form=form)
+    keys = [c.key for c in evaluation.criteria]
+    index = {k: i for i, k in enumerate(keys)}
+    matrix = [[1.0] * len(keys) for _ in keys]
+    for (left, right), raw in zip(pairs, form.pairs.data, strict=True):
+        v = int(raw)
+        ratio = float(-v) if v < 0 else (1.0 / v if v > 1 else 1.0)  # left over right
+        i, j = index[left.key], index[right.key]
+        matrix[i][j], matrix[j][i] = ratio, 1.0 / ratio
+    try:
+        result = scoring.ahp_weights(keys, matrix)
+        setup_service.apply_weights(db.session, evaluation, result.weights,
+                                    int(form.version.data or 0))
+    except (scoring.ScoringError, setup_service.WorkflowError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_setup(evaluation, membership, 400, ahp_form=form)
+    flash(f"AHP weights applied (consistency ratio {result.consistency_ratio:.3f}, "
+          "below the 0.10 limit).", "success")
+    return redirect(url_for("evaluations.setup", evaluation_id=evaluation.id))
+
+
+@bp.route("/<int:evaluation_id>/lenses", methods=["POST"])
+def save_lens(evaluation_id: int):
+    evaluation, membership = load(evaluation_id, LEAD)
+    form = _lens_form(evaluation, request.form)
+    if form.validate_on_submit() and len(form.weights.data) == len(evaluation.criteria):
+        weights = {c.key: w for c, w in zip(evaluation.criteria, form.weights.data, strict=True)}
+        try:
+            setup_service.save_lens(db.session, evaluation, form.name.data, weights,
+                                    form.description.data or "")
+        except (setup_service.WorkflowError, scoring.ScoringError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            evaluation, membership = load(evaluation_id, LEAD)
+            return _render_setup(evaluation, membership, 400, lens_form=form)
+        flash(f"Lens {form.name.data!r} saved.", "success")
+        return redirect(url_for("evaluations.setup", evaluation_id=evaluation.id) + "#lenses")
+    flash("Check the lens fields.", "error")
+    return _render_setup(evaluation, membership, 400, lens_form=form)
+
+
+@bp.route("/<int:evaluation_id>/lenses/<int:lens_id>/delete", methods=["POST"])
+def delete_lens(evaluation_id: int, lens_id: int):
+    evaluation, _ = load(evaluation_id, LEAD)
+    if EmptyForm().validate_on_submit():
+        try:
+            setup_service.delete_lens(db.session, evaluation, lens_id)
+            flash("Lens removed.", "success")
+        except setup_service.WorkflowError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id) + "#lenses")
+
+
+@bp.route("/<int:evaluation_id>/shortlist", methods=["POST"])
+def add_shortlist(evaluation_id: int):
+    evaluation, membership = load(evaluation_id, LEAD)
+    form = ShortlistForm()
+    form.vendor_ids.choices = [(v.id, v.name) for v in db.session.scalars(select(Vendor))]
+    if form.validate_on_submit():
+        try:
+            added = setup_service.add_to_shortlist(db.session, evaluation, form.vendor_ids.data)
+            flash(f"{added} vendor(s) added to the shortlist.", "success")
+        except setup_service.WorkflowError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    else:
+        flash("Choose at least one vendor from the register.", "error")
+    return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id) + "#shortlist")
+
+
+@bp.route("/<int:evaluation_id>/shortlist/<int:vendor_id>/remove", methods=["POST"])
+def remove_shortlist(evaluation_id: int, vendor_id: int):
+    evaluation, _ = load(evaluation_id, LEAD)
+    if EmptyForm().validate_on_submit():
+        try:
+            setup_service.remove_from_shortlist(db.session, evaluation, vendor_id)
+            flash("Vendor removed from the shortlist.", "success")
+        except setup_service.WorkflowError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id) + "#shortlist")
+
+
+@bp.route("/<int:evaluation_id>/members", methods=["POST"])
+def add_member(evaluation_id: int):
+    evaluation, membership = load(evaluation_id, LEAD)
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            added = setup_service.add_member(db.session, evaluation, form.email.data,
+                                             form.role.data)
+            flash(f"{added.user.email} added as {added.role}.", "success")
+            return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id)
+                            + "#members")
+        except setup_service.WorkflowError as exc:
+            db.session.rollback()
+            form.email.errors.append(str(exc))
+    evaluation, membership = load(evaluation_id, LEAD)
+    return _render_setup(evaluation, membership, 400, member_form=form)
+
+
+@bp.route("/<int:evaluation_id>/members/<int:member_id>/remove", methods=["POST"])
+def remove_member(evaluation_id: int, member_id: int):
+    evaluation, _ = load(evaluation_id, LEAD)
+    if EmptyForm().validate_on_submit():
+        try:
+            setup_service.remove_member(db.session, evaluation, member_id)
+            flash("Member removed.", "success")
+        except setup_service.WorkflowError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id) + "#members")
+
+
+@bp.route("/<int:evaluation_id>/conflicts", methods=["POST"])
+def declare_conflict(evaluation_id: int):
+    evaluation, membership = load(evaluation_id)
+    form = ConflictForm()
+    form.user_id.choices = [(m.user_id, m.user.display_name) for m in evaluation.members]
+    form.vendor_id.choices = [(e.vendor_id, e.vendor.name) for e in evaluation.shortlist]
+    is_lead = current_user.is_admin or (membership and membership.role == LEAD)
+    if form.validate_on_submit():
+        if not is_lead and form.user_id.data != current_user.id:
+            flash("You can declare only your own conflicts of interest.", "error")
+        else:
+            try:
+                setup_service.declare_conflict(db.session, evaluation, form.user_id.data,
+                                               form.vendor_id.data, form.note.data)
+                flash("Conflict of interest recorded; that member cannot score the vendor.",
+                      "success")
+            except setup_service.WorkflowError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+    else:
+        flash("Describe the conflict and choose the member and vendor.", "error")
+    target = "evaluations.setup" if is_lead else "evaluations.detail"
+    return redirect(url_for(target, evaluation_id=evaluation_id))
+
+
+@bp.route("/<int:evaluation_id>/save-template", methods=["POST"])
+def save_template(evaluation_id: int):
+    evaluation, _ = load(evaluation_id, LEAD)
+    form = SaveTemplateForm()
+    if form.validate_on_submit():
+        try:
+            template = setup_service.save_as_template(db.session, evaluation, form.name.data)
+            flash(f"Saved as template {template.name!r}.", "success")
+        except setup_service.WorkflowError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    else:
+        flash("Give the template a name.", "error")
+    return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id))

@@ -1,0 +1,97 @@
+"""The decision record: chosen vendor, rationale, dissent, frozen with a reproducible snapshot."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..models import Decision, Evaluation, MemberRole, Membership, Status, User
+from . import analysis as analysis_service
+from .setup import WorkflowError
+
+
+def snapshot_of(evaluation: Evaluation, scores, ranking: dict[str, Any]) -> dict[str, Any]:
+    """Everything the decision rests on, in a canonical, id-stable form."""
+    criterion_key = {c.id: c.key for c in evaluation.criteria}
+    return {
+        "evaluation": {"id": evaluation.id, "title": evaluation.title},
+        "scale": {"min": evaluation.scale_min, "max": evaluation.scale_max},
+        "criteria": [
+            {"key": c.key, "name": c.name, "weight": c.weight,
+             "knockout_below": c.knockout_below}
+            for c in evaluation.criteria
+        ],
+        "lenses": sorted(
+            ({"name": lens.name, "weights": dict(sorted(lens.weights.items()))}
+             for lens in evaluation.lenses), key=lambda x: x["name"]),
+        "scores": sorted(
+            (
+                {"evaluator_id": s.evaluator_id, "vendor_id": s.vendor_id,
+                 "criterion": criterion_key[s.criterion_id], "value": s.value,
+                 "insufficient_evidence": s.insufficient_evidence}
+                for s in scores if s.submitted and s.criterion_id in criterion_key
+            ),
+            key=lambda x: (x["evaluator_id"], x["vendor_id"], x["criterion"]),
+        ),
+        "ranking": ranking,
+    }
+
+
+def digest(snapshot: dict[str, Any]) -> str:
+    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def current_snapshot(session: Session, evaluation: Evaluation) -> dict[str, Any]:
+    scores = analysis_service.submitted_scores(session, evaluation.id)
+    inputs = analysis_service.build_inputs(evaluation, scores)
+    result = analysis_service.analyse(inputs)
+    names = {e.vendor_id: e.vendor.name for e in evaluation.shortlist}
+    ranking = analysis_service.ranking_object(evaluation, result, names=names)
+    return snapshot_of(evaluation, scores, ranking)
+
+
+def record_decision(
+    session: Session, evaluation: Evaluation, user: User, membership: Membership | None,
+    *, vendor_id: int, rationale: str, dissent: str,
+) -> Decision:
+    if evaluation.status != Status.REVIEW:
+        raise WorkflowError("A decision can be recorded only when the evaluation is in review.")
+    if not user.is_admin and (
+        membership is None or membership.role not in (MemberRole.LEAD, MemberRole.OBSERVER)
+    ):
+        raise WorkflowError("Only the lead or a steering observer can record the decision.")
+    if vendor_id not in {e.vendor_id for e in evaluation.shortlist}:
+        raise WorkflowError("Choose a vendor from the shortlist.")
+    if len((rationale or "").strip()) < 20:
+        raise WorkflowError("Give the rationale for the decision (at least 20 characters).")
+    snapshot = current_snapshot(session, evaluation)
+    decision = Decision(
+        vendor_id=vendor_id, rationale=rationale.strip(), dissent=(dissent or "").strip(),
+        decided_by=user, snapshot=snapshot, snapshot_sha256=digest(snapshot),
+    )
+    evaluation.decision = decision
+    evaluation.status = Status.DECIDED.value
+    session.commit()
+    return decision
+
+
+def verify(session: Session, evaluation: Evaluation) -> dict[str, Any]:
+    """Re-run the analysis now and compare it with the frozen snapshot."""
+    decision = evaluation.decision
+    if decision is None:
+        raise WorkflowError("No decision has been recorded.")
+    stored_ok = digest(decision.snapshot) == decision.snapshot_sha256
+    now = current_snapshot(session, evaluation)
+    now_digest = digest(now)
+    return {
+        "stored_sha256": decision.snapshot_sha256,
+        "snapshot_intact": stored_ok,
+        "rerun_sha256": now_digest,
+        "reproduced": now_digest == decision.snapshot_sha256,
+        "winner_then": decision.snapshot.get("ranking", {}).get("winner"),
+        "winner_now": now["ranking"].get("winner"),
+    }

@@ -1,0 +1,202 @@
+"""Evaluators' scores: drafts, autosave, submission, and the blind rule.
+
+Blind rule (enforced here, used by every page, fragment and export): an evaluator sees other
+evaluators' scores only after submitting its own. Leads, observers and admins see them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    CaseStudy,
+    Evaluation,
+    InterviewAnswer,
+    MemberRole,
+    Membership,
+    Score,
+    Status,
+    User,
+)
+from .setup import ConcurrentEdit, WorkflowError
+
+EVIDENCE_TYPES = ("case_study", "answer")
+
+
+@dataclass(frozen=True)
+class ScoreEntry:
+    vendor_id: int
+    criterion_id: int
+    value: float | None
+    insufficient_evidence: bool = False
+    rationale: str = ""
+    evidence: tuple[tuple[str, int], ...] = ()
+    version: int | None = None  # the version the user edited; None for a new score
+
+
+@dataclass
+class SaveResult:
+    saved: list[Score] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
+def can_see_all_scores(user: User, membership: Membership | None) -> bool:
+    if user.is_admin:
+        return True
+    if membership is None:
+        return False
+    if membership.role in (MemberRole.LEAD, MemberRole.OBSERVER):
+        return True
+    return membership.submitted_at is not None
+
+
+def visible_scores(
+    session: Session, evaluation: Evaluation, user: User, membership: Membership | None
+) -> list[Score]:
+    """Every score row this user may read (all, or only its own while blind)."""
+    stmt = select(Score).where(Score.evaluation_id == evaluation.id)
+    if not can_see_all_scores(user, membership):
+        stmt = stmt.where(Score.evaluator_id == user.id)
+    return list(session.scalars(stmt.order_by(Score.id)))
+
+
+def conflicted_vendor_ids(evaluation: Evaluation, user_id: int) -> set[int]:
+    return {c.vendor_id for c in evaluation.conflicts if c.user_id == user_id}
+
+
+def _require_evaluator(evaluation: Evaluation, membership: Membership | None) -> None:
+    if membership is None or membership.role != MemberRole.EVALUATOR:
+        raise WorkflowError("Only the evaluation's evaluators can score.")
+    if evaluation.status != Status.SCORING:
+        raise WorkflowError(f"Scoring is closed: the evaluation is {evaluation.status}.")
+
+
+def _validate(session, evaluation: Evaluation, user: User, entry: ScoreEntry) -> None:
+    if entry.vendor_id not in {e.vendor_id for e in evaluation.shortlist}:
+        raise WorkflowError("That vendor is not on the shortlist.")
+    if entry.vendor_id in conflicted_vendor_ids(evaluation, user.id):
+        raise WorkflowError("You declared a conflict of interest with this vendor and cannot "
+                            "score it.")
+    if entry.criterion_id not in {c.id for c in evaluation.criteria}:
+        raise WorkflowError("Unknown criterion.")
+    if entry.insufficient_evidence and entry.value is not None:
+        raise WorkflowError("Choose either a score or 'insufficient evidence', not both.")
+    if entry.value is not None and not (
+        evaluation.scale_min <= entry.value <= evaluation.scale_max
+    ):
+        raise WorkflowError(
+            f"Scores must lie between {evaluation.scale_min} and {evaluation.scale_max}."
+        )
+    if len(entry.rationale) > 5000:
+        raise WorkflowError("A rationale can be at most 5,000 characters.")
+    for kind, ref_id in entry.evidence:
+        if kind not in EVIDENCE_TYPES:
+            raise WorkflowError("Evidence must cite a case study or an interview answer.")
+        if kind == "case_study":
+            owner = session.scalar(select(CaseStudy.vendor_id).where(CaseStudy.id == ref_id))
+        else:
+            from ..models import Interview
+
+            owner = session.scalar(
+                select(Interview.vendor_id)
+                .join(InterviewAnswer, InterviewAnswer.interview_id == Interview.id)
+                .where(InterviewAnswer.id == ref_id)
+            )
+        if owner != entry.vendor_id:
+            raise WorkflowError("Cited evidence must belong to the vendor being scored.")
+
+
+def save_scores(
+    session: Session, evaluation: Evaluation, user: User, membership: Membership | None,
+    entries: list[ScoreEntry],
+) -> SaveResult:
+    """Save drafts (or revisions after submission). All-or-nothing: a stale entry saves none.
+
+    Entries with neither a value, an abstention nor a rationale are skipped (nothing to keep).
+    """
+    _require_evaluator(evaluation, membership)
+    existing = {
+        (s.vendor_id, s.criterion_id): s
+        for s in session.scalars(select(Score).where(
+            Score.evaluation_id == evaluation.id, Score.evaluator_id == user.id))
+    }
+    result = SaveResult()
+    for entry in entries:
+        _validate(session, evaluation, user, entry)
+        score = existing.get((entry.vendor_id, entry.criterion_id))
+        if score is not None and entry.version is not None and entry.version != score.version:
+            result.conflicts.append(
+                f"{score.criterion.name}: changed in another tab or session "
+                f"(now {_describe(score)})."
+            )
+    if result.conflicts:
+        raise ConcurrentEdit("Not saved: " + " ".join(result.conflicts) +
+                             " Your input is kept; check it and save again.")
+    submitted = membership.submitted_at is not None
+    for entry in entries:
+        score = existing.get((entry.vendor_id, entry.criterion_id))
+        empty = entry.value is None and not entry.insufficient_evidence and not entry.rationale
+        if score is None and empty:
+            continue
+        if score is None:
+            score = Score(evaluation_id=evaluation.id, evaluator_id=user.id,
+                          vendor_id=entry.vendor_id, criterion_id=entry.criterion_id)
+            session.add(score)
+        score.value = entry.value
+        score.insufficient_evidence = entry.insufficient_evidence
+        score.rationale = entry.rationale.strip()
+        score.evidence = [{"type": kind, "id": ref} for kind, ref in entry.evidence]
+        score.submitted = submitted and (score.value is not None or score.insufficient_evidence)
+        result.saved.append(score)
+    session.commit()
+    return result
+
+
+def _describe(score: Score) -> str:
+    if score.insufficient_evidence:
+        return "insufficient evidence"
+    return "no value" if score.value is None else f"{score.value:g}"
+
+
+def missing_scores(
+    session: Session, evaluation: Evaluation, user: User
+) -> list[tuple[str, str]]:
+    """(vendor name, criterion name) pairs this evaluator has not yet given a value or abstention."""
+    have = {
+        (s.vendor_id, s.criterion_id)
+        for s in session.scalars(select(Score).where(
+            Score.evaluation_id == evaluation.id, Score.evaluator_id == user.id))
+        if s.value is not None or s.insufficient_evidence
+    }
+    conflicted = conflicted_vendor_ids(evaluation, user.id)
+    return [
+        (entry.vendor.name, c.name)
+        for entry in evaluation.shortlist if entry.vendor_id not in conflicted
+        for c in evaluation.criteria if (entry.vendor_id, c.id) not in have
+    ]
+
+
+def submit(
+    session: Session, evaluation: Evaluation, user: User, membership: Membership | None
+) -> int:
+    """Submit every score of this evaluator; refused while any is missing."""
+    _require_evaluator(evaluation, membership)
+    missing = missing_scores(session, evaluation, user)
+    if missing:
+        preview = "; ".join(f"{v} – {c}" for v, c in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise WorkflowError(f"{len(missing)} scores still missing: {preview}{more}. Give a score "
+                            "or mark 'insufficient evidence' for each.")
+    count = 0
+    for score in session.scalars(select(Score).where(
+            Score.evaluation_id == evaluation.id, Score.evaluator_id == user.id)):
+        if not score.submitted:
+            score.submitted = True
+            count += 1
+    membership.submitted_at = datetime.now(UTC)
+    session.commit()
+    return count

@@ -1,0 +1,317 @@
+"""Setting up an evaluation: criteria and weights, lenses, shortlist, members, conflicts, status.
+
+Every function validates first and writes nothing on error (raises WorkflowError or a
+scoring.ScoringError with a user-facing message), then commits once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import scoring
+from ..models import (
+    Conflict,
+    CriteriaTemplate,
+    Evaluation,
+    Lens,
+    MemberRole,
+    Membership,
+    Role,
+    Score,
+    ShortlistEntry,
+    Status,
+    User,
+    Vendor,
+)
+from . import users as user_service
+from .evaluations import create_from_template
+
+
+class WorkflowError(ValueError):
+    """A step that is not allowed now, with the reason a user can act on."""
+
+
+class ConcurrentEdit(WorkflowError):
+    """Someone else saved this first; the caller keeps the user's input to retry."""
+
+
+@dataclass(frozen=True)
+class CriterionEdit:
+    id: int
+    name: str
+    weight: float
+    knockout_below: float | None
+    description: str = ""
+    anchors: dict[str, str] | None = None
+
+
+def _touch(evaluation: Evaluation, expected_version: int | None) -> None:
+    """Check the version the user edited and bump it, so a concurrent save is detected."""
+    if expected_version is not None and expected_version != evaluation.version:
+        raise ConcurrentEdit(
+            "Someone else changed this evaluation while you were editing. Your input is kept "
+            "below; review the current values and save again."
+        )
+    evaluation.updated_at = datetime.now(UTC)
+
+
+def create_evaluation(
+    session: Session, *, title: str, template_id: int, program_context: str, user: User
+) -> Evaluation:
+    title = (title or "").strip()
+    if not title:
+        raise WorkflowError("A title is required.")
+    template = session.get(CriteriaTemplate, template_id)
+    if template is None:
+        raise WorkflowError("Choose a criteria template.")
+    evaluation = create_from_template(
+        session, title=title, template=template, created_by=user,
+        program_context=program_context.strip(),
+    )
+    session.commit()
+    return evaluation
+
+
+def save_as_template(session: Session, evaluation: Evaluation, name: str) -> CriteriaTemplate:
+    from ..models import TemplateCriterion
+
+    name = name.strip()
+    if not name:
+        raise WorkflowError("Give the template a name.")
+    if session.scalar(select(CriteriaTemplate.id).where(CriteriaTemplate.name == name)):
+        raise WorkflowError(f"A template named {name!r} already exists.")
+    template = CriteriaTemplate(
+        name=name, scale_min=evaluation.scale_min, scale_max=evaluation.scale_max,
+        lenses=[{"name": lens.name, "description": lens.description,
+                 "weights": dict(lens.weights)} for lens in evaluation.lenses],
+    )
+    for position, c in enumerate(evaluation.criteria):
+        template.criteria.append(TemplateCriterion(
+            key=c.key, name=c.name, description=c.description, weight=c.weight,
+            knockout_below=c.knockout_below, anchors=dict(c.anchors), position=position))
+    session.add(template)
+    session.commit()
+    return template
+
+
+def _require_status(evaluation: Evaluation, *allowed: Status, what: str) -> None:
+    if evaluation.status not in {s.value for s in allowed}:
+        states = " or ".join(s.value for s in allowed)
+        raise WorkflowError(f"{what} is possible only while the evaluation is {states} "
+                            f"(it is {evaluation.status}).")
+
+
+def update_criteria(
+    session: Session, evaluation: Evaluation, edits: list[CriterionEdit], expected_version: int
+) -> None:
+    _require_status(evaluation, Status.DRAFT, what="Changing criteria and weights")
+    by_id = {c.id: c for c in evaluation.criteria}
+    weights = {}
+    for edit in edits:
+        criterion = by_id.get(edit.id)
+        if criterion is None:
+            raise WorkflowError("A criterion in the form does not belong to this evaluation.")
+        if not edit.name.strip():
+            raise WorkflowError(f"Criterion {criterion.key!r} needs a name.")
+        if edit.knockout_below is not None and not (
+            evaluation.scale_min <= edit.knockout_below <= evaluation.scale_max
+        ):
+            raise WorkflowError(
+                f"The knockout threshold of {edit.name!r} must lie on the scale "
+                f"{evaluation.scale_min}-{evaluation.scale_max}."
+            )
+        weights[criterion.key] = edit.weight
+    scoring.normalise_weights(weights)  # raises InvalidWeights with a clear message
+    _touch(evaluation, expected_version)
+    for edit in edits:
+        criterion = by_id[edit.id]
+        criterion.name = edit.name.strip()
+        criterion.weight = float(edit.weight)
+        criterion.knockout_below = edit.knockout_below
+        criterion.description = edit.description.strip()
+        if edit.anchors is not None:
+            criterion.anchors = {k: v.strip() for k, v in edit.anchors.items()}
+    session.commit()
+
+
+def apply_weights(
+    session: Session, evaluation: Evaluation, shares: dict[str, float], expected_version: int
+) -> None:
+    """Replace the weights with shares (e.g. from rank-order centroid or AHP), as percentages."""
+    _require_status(evaluation, Status.DRAFT, what="Changing weights")
+    _touch(evaluation, expected_version)
+    for criterion in evaluation.criteria:
+        criterion.weight = round(100 * float(shares.get(criterion.key, 0.0)), 4)
+    session.commit()
+
+
+def save_lens(
+    session: Session, evaluation: Evaluation, name: str, weights: dict[str, float],
+    description: str = "",
+) -> Lens:
+    _require_status(evaluation, Status.DRAFT, Status.SCORING, Status.REVIEW,
+                    what="Changing lenses")
+    name = name.strip()
+    if not name:
+        raise WorkflowError("A lens needs a name.")
+    keys = {c.key for c in evaluation.criteria}
+    unknown = set(weights) - keys
+    if unknown:
+        raise WorkflowError(f"Unknown criteria in lens: {', '.join(sorted(unknown))}.")
+    scoring.normalise_weights({k: weights.get(k, 0.0) for k in keys})
+    lens = next((x for x in evaluation.lenses if x.name == name), None)
+    if lens is None:
+        lens = Lens(name=name)
+        evaluation.lenses.append(lens)
+    lens.weights = {k: float(v) for k, v in weights.items()}
+    lens.description = description.strip()
+    session.commit()
+    return lens
+
+
+def delete_lens(session: Session, evaluation: Evaluation, lens_id: int) -> None:
+    lens = next((x for x in evaluation.lenses if x.id == lens_id), None)
+    if lens is None:
+        raise WorkflowError("No such lens.")
+    evaluation.lenses.remove(lens)
+    session.commit()
+
+
+def add_to_shortlist(session: Session, evaluation: Evaluation, vendor_ids: list[int]) -> int:
+    _require_status(evaluation, Status.DRAFT, Status.SCORING, what="Changing the shortlist")
+    present = {e.vendor_id for e in evaluation.shortlist}
+    added = 0
+    for vendor_id in vendor_ids:
+        vendor = session.get(Vendor, vendor_id)
+        if vendor is None or vendor.archived:
+            raise WorkflowError("Choose vendors from the register (archived vendors cannot be "
+                                "shortlisted).")
+        if vendor_id not in present:
+            evaluation.shortlist.append(ShortlistEntry(vendor=vendor))
+            present.add(vendor_id)
+            added += 1
+    session.commit()
+    return added
+
+
+def remove_from_shortlist(session: Session, evaluation: Evaluation, vendor_id: int) -> None:
+    _require_status(evaluation, Status.DRAFT, what="Removing a vendor from the shortlist")
+    entry = next((e for e in evaluation.shortlist if e.vendor_id == vendor_id), None)
+    if entry is None:
+        raise WorkflowError("That vendor is not on the shortlist.")
+    evaluation.shortlist.remove(entry)
+    session.commit()
+
+
+def add_member(session: Session, evaluation: Evaluation, email: str, role: str) -> Membership:
+    if role not in {r.value for r in MemberRole}:
+        raise WorkflowError("Choose a role: lead, evaluator or observer.")
+    user = user_service.find_by_email(session, email)
+    if user is None:
+        raise WorkflowError(f"No user with email {email.strip()}. An administrator can create "
+                            "the account first.")
+    if any(m.user_id == user.id for m in evaluation.members):
+        raise WorkflowError(f"{user.email} is already a member.")
+    if role == MemberRole.LEAD and user.role not in (Role.LEAD, Role.ADMIN):
+        raise WorkflowError("Only procurement leads can lead an evaluation.")
+    membership = Membership(user=user, role=role)
+    evaluation.members.append(membership)
+    session.commit()
+    return membership
+
+
+def remove_member(session: Session, evaluation: Evaluation, membership_id: int) -> None:
+    membership = next((m for m in evaluation.members if m.id == membership_id), None)
+    if membership is None:
+        raise WorkflowError("No such member.")
+    leads = [m for m in evaluation.members if m.role == MemberRole.LEAD]
+    if membership.role == MemberRole.LEAD and len(leads) == 1:
+        raise WorkflowError("An evaluation needs at least one lead.")
+    has_scores = session.scalar(select(Score.id).where(
+        Score.evaluation_id == evaluation.id, Score.evaluator_id == membership.user_id).limit(1))
+    if has_scores:
+        raise WorkflowError("This member has already scored; their scores stay on record.")
+    evaluation.members.remove(membership)
+    session.commit()
+
+
+def declare_conflict(
+    session: Session, evaluation: Evaluation, user_id: int, vendor_id: int, note: str
+) -> Conflict:
+    if not any(m.user_id == user_id for m in evaluation.members):
+        raise WorkflowError("Only members can declare a conflict of interest.")
+    if not any(e.vendor_id == vendor_id for e in evaluation.shortlist):
+        raise WorkflowError("The vendor is not on the shortlist.")
+    if any(c.user_id == user_id and c.vendor_id == vendor_id for c in evaluation.conflicts):
+        raise WorkflowError("That conflict is already declared.")
+    conflict = Conflict(user_id=user_id, vendor_id=vendor_id, note=note.strip())
+    evaluation.conflicts.append(conflict)
+    # Scores already given for that vendor by that member no longer count.
+    for score in session.scalars(select(Score).where(
+            Score.evaluation_id == evaluation.id, Score.evaluator_id == user_id,
+            Score.vendor_id == vendor_id)):
+        session.delete(score)
+    session.commit()
+    return conflict
+
+
+# --- status flow -------------------------------------------------------------------------------
+
+TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    # (from, to): membership roles allowed (admins always)
+    (Status.DRAFT, Status.SCORING): (MemberRole.LEAD,),
+    (Status.SCORING, Status.DRAFT): (MemberRole.LEAD,),
+    (Status.SCORING, Status.REVIEW): (MemberRole.LEAD,),
+    (Status.REVIEW, Status.SCORING): (MemberRole.LEAD,),
+    # review -> decided happens by recording a decision (services/decisions.py)
+}
+
+
+def missing_for(evaluation: Evaluation, target: str, progress: dict[int, dict]) -> list[str]:
+    """What still blocks moving to `target`; empty when the step can be taken."""
+    missing = []
+    if target == Status.SCORING:
+        if len(evaluation.shortlist) < 2:
+            missing.append("Shortlist at least two vendors.")
+        if not any(m.role == MemberRole.EVALUATOR for m in evaluation.members):
+            missing.append("Invite at least one evaluator.")
+        weights = {c.key: c.weight for c in evaluation.criteria}
+        if not weights:
+            missing.append("Add at least one criterion.")
+        elif sum(weights.values()) <= 0 or any(
+            w < 0 or not math.isfinite(w) for w in weights.values()
+        ):
+            missing.append("Give the criteria valid weights (non-negative, not all zero).")
+    elif target == Status.REVIEW:
+        for m in evaluation.members:
+            if m.role == MemberRole.EVALUATOR and m.submitted_at is None:
+                p = progress.get(m.user_id, {})
+                missing.append(
+                    f"{m.user.display_name} has not submitted "
+                    f"({p.get('submitted', 0) + p.get('draft', 0)} of "
+                    f"{p.get('expected', 0)} scores entered)."
+                )
+    return missing
+
+
+def change_status(
+    session: Session, evaluation: Evaluation, target: str, user: User,
+    membership: Membership | None, progress: dict[int, dict],
+) -> None:
+    allowed_roles = TRANSITIONS.get((evaluation.status, target))
+    if allowed_roles is None:
+        raise WorkflowError(f"An evaluation cannot go from {evaluation.status} to {target}.")
+    if not user.is_admin and (membership is None or membership.role not in allowed_roles):
+        raise WorkflowError("Only the evaluation's lead can take this step.")
+    missing = missing_for(evaluation, target, progress)
+    if missing:
+        raise WorkflowError("Not yet: " + " ".join(missing))
+    if target == Status.SCORING and evaluation.status == Status.REVIEW:
+        pass  # reopening keeps submissions; evaluators may revise
+    evaluation.status = target
+    session.commit()
