@@ -82,4 +82,4 @@ def change_status(evaluation_id: int):
     return redirect(url_for("evaluations.detail", evaluation_id=evaluation.id))
 
 
-from . import compare_routes, scoring_routes, setup_routes  # noqa: E402,F401  (register views)
+from . import compare_routes, memo_routes, scoring_routes, setup_routes  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""The PDF recommendation memo download (views registered on the evaluations blueprint)."""
