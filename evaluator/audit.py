@@ -134,3 +134,11 @@ def install() -> None:
             mapper.class_manager[prop.key].impl.active_history = True
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
+
+
+def record(session: Session, action: str, entity_type: str, entity_id: int | None,
+           details: dict | None = None) -> None:
+    """Record an event that changes no row (e.g. a memo export) in the caller's transaction."""
+    actor_id, actor = current_actor()
+    session.add(AuditEvent(actor_id=actor_id, actor=actor, action=action,
+                           entity_type=entity_type, entity_id=entity_id, after=details))

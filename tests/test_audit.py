@@ -95,3 +95,14 @@ def test_audit_events_cannot_be_updated_or_deleted_through_the_app(app):
         db.session.commit()
     db.session.rollback()
     assert db.session.get(AuditEvent, event.id).actor == "system"
+
+
+def test_explicit_events_are_recorded_with_actor(app):
+    from evaluator.audit import record
+
+    with acting_as(3, "cto@example.com"):
+        record(db.session, "export", "Evaluation", 12, {"format": "pdf"})
+        db.session.commit()
+    event = _events("Evaluation", 12)[0]
+    assert (event.action, event.actor, event.after) == ("export", "cto@example.com",
+                                                        {"format": "pdf"})
