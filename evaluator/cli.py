@@ -24,10 +24,12 @@ def _read_password() -> str:
 def register_cli(app: Flask) -> None:
     """Core commands here; each feature package may add its own in <feature>/cli.py."""
     from .evaluations.cli import register as register_evaluation_cli
+    from .outcomes.cli import register as register_outcome_cli
     from .vendors.cli import register as register_vendor_cli
 
     register_vendor_cli(app)
     register_evaluation_cli(app)
+    register_outcome_cli(app)
 
     @app.cli.command("create-user")
     @click.argument("email")

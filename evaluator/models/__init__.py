@@ -14,7 +14,7 @@ from .evaluations import (
     Status,
     TemplateCriterion,
 )
-from .outcomes import AuditEvent, PastProgram
+from .outcomes import AuditEvent, OutcomeModel, PastProgram
 from .users import Role, User
 from .vendors import (
     CaseStudy,
@@ -31,7 +31,7 @@ from .vendors import (
 __all__ = [
     "AuditEvent", "CaseStudy", "Certification", "Conflict", "CriteriaTemplate", "Decision",
     "Evaluation", "EvaluationCriterion", "Integration", "Interview", "InterviewAnswer",
-    "InterviewGuide", "InterviewQuestion", "Lens", "MemberRole", "Membership", "PastProgram",
-    "Role", "Score", "ShortlistEntry", "Status", "TemplateCriterion", "User", "Vendor",
-    "VendorContact",
+    "InterviewGuide", "InterviewQuestion", "Lens", "MemberRole", "Membership", "OutcomeModel",
+    "PastProgram", "Role", "Score", "ShortlistEntry", "Status", "TemplateCriterion", "User",
+    "Vendor", "VendorContact",
 ]

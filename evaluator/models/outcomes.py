@@ -1,4 +1,4 @@
-"""Past programs with known outcomes (training data for the outcome model) and the audit trail."""
+"""Past programs with known outcomes, the outcome models trained on them, and the audit trail."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
+from .users import User
 from .vendors import Vendor
 
 
@@ -51,3 +52,27 @@ class AuditEvent(db.Model):
     entity_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class OutcomeModel(db.Model):
+    """One trained version of the outcome model, kept forever; at most one is active.
+
+    The model is stored as data (imputation medians, scaler, coefficients, intercept and
+    sigmoid calibration in `params`, see scoring.outcome.ModelParams), never as a pickle.
+    """
+
+    __tablename__ = "outcome_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    trained_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    trained_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    n_programs: Mapped[int] = mapped_column(Integer)
+    features: Mapped[list] = mapped_column(JSON, default=list)  # feature names, model order
+    params: Mapped[dict] = mapped_column(JSON, default=dict)  # ModelParams.to_dict()
+    metrics: Mapped[dict] = mapped_column(JSON, default=dict)  # validation figures, data seen
+    coefficients: Mapped[list] = mapped_column(JSON, default=list)  # standardised effects
+    is_active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    trained_by: Mapped[User | None] = relationship()

@@ -1,0 +1,628 @@
+"""Past program outcomes and the outcome model: import, record, train, activate, predict.
+
+The modelling itself is pure (evaluator.scoring.outcome); this module loads rows, calls it,
+persists every trained version as data (never a pickle) and owns the commits. The model is
+advisory: predictions are shown beside the committee's weighted score, never instead of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from .. import catalog, scoring
+from ..models import (
+    Decision,
+    Evaluation,
+    EvaluationCriterion,
+    Membership,
+    OutcomeModel,
+    PastProgram,
+    Status,
+    User,
+    Vendor,
+)
+from ..scoring import outcome as core
+from . import analysis as analysis_service
+
+log = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("vendor", "program", "success")
+OPTIONAL_COLUMNS = ("year", "on_time", "on_budget", "notes")
+MAX_ROWS = 20_000
+MAX_FEATURES = 100
+MAX_ERRORS_SHOWN = 50
+#: A prediction is withheld when features not known for the vendor (imputed) carry more than
+#: this share of the model's total absolute effect.
+MAX_IMPUTED_EFFECT_SHARE = 0.5
+
+
+class OutcomeError(ValueError):
+    """A request about outcomes that cannot be carried out as given (message for the user)."""
+
+
+# --- CSV import -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column '{self.column}'" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class OutcomeImportError(OutcomeError):
+    """The file was refused as a whole; `errors` name every line and column at fault."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        shown = "; ".join(str(e) for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"Nothing was imported: {len(errors)} problem(s) in the file. "
+                         f"{shown}{more}")
+
+
+@dataclass(frozen=True)
+class ParsedProgram:
+    line: int
+    vendor_name: str
+    vendor_id: int | None
+    program: str
+    year: int | None
+    success: bool
+    on_time: bool | None
+    on_budget: bool | None
+    notes: str
+    features: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    rows: list[ParsedProgram]
+    features: list[str]
+
+    @property
+    def matched_vendors(self) -> int:
+        return len({r.vendor_id for r in self.rows if r.vendor_id is not None})
+
+    @property
+    def successes(self) -> int:
+        return sum(r.success for r in self.rows)
+
+
+def _flag(text: str, line: int, column: str, errors: list[RowError], *,
+          required: bool) -> bool | None:
+    value = text.strip()
+    if value == "" and not required:
+        return None
+    if value in ("0", "1"):
+        return value == "1"
+    shown = repr(value) if value else "nothing"
+    errors.append(RowError(line, column, f"must be 0 or 1{'' if required else ' or empty'}, "
+                                         f"got {shown}"))
+    return None
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise OutcomeImportError([RowError(1, None, "the file is not UTF-8 text (save it as "
+                                                    "'CSV UTF-8' and try again)")]) from exc
+
+
+def _header(raw: list[str]) -> tuple[list[str], list[RowError]]:
+    names = [h.strip().lower() for h in raw]
+    errors = []
+    for i, name in enumerate(names):
+        if not name:
+            errors.append(RowError(1, None, f"column {i + 1} has no name"))
+        elif len(name) > 60:
+            errors.append(RowError(1, name[:60], "a column name may have at most 60 characters"))
+        elif names.index(name) != i:
+            errors.append(RowError(1, name, "this column appears twice"))
+    for name in REQUIRED_COLUMNS:
+        if name not in names:
+            errors.append(RowError(1, name, "required column is missing (required: "
+                                            + ", ".join(REQUIRED_COLUMNS) + ")"))
+    if len(names) - len(set(names) & set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)) > MAX_FEATURES:
+        errors.append(RowError(1, None, f"at most {MAX_FEATURES} feature columns"))
+    return names, errors
+
+
+def parse_outcomes_csv(session: Session, data: bytes | str) -> ImportPreview:
+    """Check the whole file and return what would be imported; raise OutcomeImportError.
+
+    Format (docs/formats-outcomes.md): header row; required vendor, program, success (0/1);
+    optional year, on_time, on_budget (0/1 or empty), notes; every other column is a numeric
+    pre-award feature named by its header (empty = not recorded).
+    """
+    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    try:
+        raw_header = next(reader, None)
+    except csv.Error as exc:
+        raise OutcomeImportError([RowError(1, None, f"not a readable CSV file ({exc})")]) from exc
+    if not raw_header:
+        raise OutcomeImportError([RowError(1, None, "the file is empty: a header row is needed")])
+    names, errors = _header(raw_header)
+    if errors:
+        raise OutcomeImportError(errors)
+    feature_names = [n for n in names if n not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    vendor_ids = {name.casefold(): vid for vid, name in session.execute(
+        select(Vendor.id, Vendor.name))}
+    existing = {(v.casefold(), p.casefold()) for v, p in session.execute(
+        select(PastProgram.vendor_name, PastProgram.program))}
+    seen: dict[tuple[str, str], int] = {}
+    rows: list[ParsedProgram] = []
+    line = 1
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(RowError(start, None, f"cannot be read as CSV ({exc})"))
+            break
+        line = start
+        if not any(c.strip() for c in cells):
+            continue
+        if len(rows) + len(errors) >= MAX_ROWS:
+            errors.append(RowError(line, None, f"too many rows: at most {MAX_ROWS} per file"))
+            break
+        if len(cells) != len(names):
+            errors.append(RowError(line, None, f"has {len(cells)} cells; the header has "
+                                               f"{len(names)}"))
+            continue
+        cell = dict(zip(names, cells, strict=True))
+        n_before = len(errors)
+        vendor, program = cell["vendor"].strip(), cell["program"].strip()
+        for column, value in (("vendor", vendor), ("program", program)):
+            if not value:
+                errors.append(RowError(line, column, "is required"))
+            elif len(value) > 200:
+                errors.append(RowError(line, column, "may have at most 200 characters"))
+        success = _flag(cell["success"], line, "success", errors, required=True)
+        on_time = _flag(cell.get("on_time", ""), line, "on_time", errors, required=False)
+        on_budget = _flag(cell.get("on_budget", ""), line, "on_budget", errors, required=False)
+        year = None
+        if cell.get("year", "").strip():
+            try:
+                year = int(cell["year"].strip())
+                if not 1950 <= year <= 2100:
+                    raise ValueError
+            except ValueError:
+                errors.append(RowError(line, "year", f"must be a year such as 2021, got "
+                                                     f"{cell['year'].strip()!r}"))
+        features = {}
+        for name in feature_names:
+            text = cell[name].strip()
+            if not text:
+                continue
+            try:
+                value = float(text)
+                if not math.isfinite(value):
+                    raise ValueError
+            except ValueError:
+                errors.append(RowError(line, name, f"must be a number (decimal point, no "
+                                                   f"units) or empty, got {text!r}"))
+                continue
+            features[name] = value
+        key = (vendor.casefold(), program.casefold())
+        if vendor and program:
+            if key in seen:
+                errors.append(RowError(line, "program", f"repeats line {seen[key]} (same vendor "
+                                                        "and program)"))
+            elif key in existing:
+                errors.append(RowError(line, "program", f"'{program}' by '{vendor}' is already "
+                                                        "recorded"))
+            seen.setdefault(key, line)
+        if len(errors) == n_before:
+            rows.append(ParsedProgram(
+                line, vendor, vendor_ids.get(vendor.casefold()), program, year, bool(success),
+                on_time, on_budget, cell.get("notes", "").strip(), features))
+    if errors:
+        raise OutcomeImportError(errors)
+    if not rows:
+        raise OutcomeImportError([RowError(line, None, "the file has a header but no rows")])
+    return ImportPreview(rows, feature_names)
+
+
+def import_outcomes(session: Session, data: bytes | str) -> ImportPreview:
+    """Import every row or none (one transaction). Raises OutcomeImportError."""
+    preview = parse_outcomes_csv(session, data)
+    session.add_all(PastProgram(
+        vendor_name=r.vendor_name, vendor_id=r.vendor_id, program=r.program, year=r.year,
+        success=r.success, on_time=r.on_time, on_budget=r.on_budget, notes=r.notes,
+        features=r.features, is_demo=False,
+    ) for r in preview.rows)
+    try:
+        session.commit()
+    except IntegrityError as exc:  # a concurrent import of the same program
+        session.rollback()
+        raise OutcomeImportError([RowError(1, None, "another import recorded some of these "
+                                                    "programs at the same time; try again")]) from exc
+    return preview
+
+
+# --- listing and recording --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgramFilter:
+    q: str = ""
+    outcome: str = ""  # "", "success", "failure"
+    source: str = ""  # "", "recorded", "imported", "demo"
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_programs(session: Session, flt: ProgramFilter, page: int = 1,
+                  per_page: int = 50) -> Page:
+    stmt = select(PastProgram)
+    if flt.q:
+        like = "%" + flt.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(func.lower(PastProgram.vendor_name).like(like, escape="\\"),
+                              func.lower(PastProgram.program).like(like, escape="\\")))
+    if flt.outcome in ("success", "failure"):
+        stmt = stmt.where(PastProgram.success.is_(flt.outcome == "success"))
+    if flt.source == "demo":
+        stmt = stmt.where(PastProgram.is_demo.is_(True))
+    elif flt.source == "recorded":
+        stmt = stmt.where(PastProgram.evaluation_id.is_not(None))
+    elif flt.source == "imported":
+        stmt = stmt.where(PastProgram.is_demo.is_(False), PastProgram.evaluation_id.is_(None))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = max(1, page)
+    items = list(session.scalars(stmt.order_by(PastProgram.year.desc(), PastProgram.vendor_name,
+                                               PastProgram.id)
+                                 .limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total, page, per_page)
+
+
+def outcome_for(session: Session, evaluation_id: int) -> PastProgram | None:
+    return session.scalar(select(PastProgram).where(PastProgram.evaluation_id == evaluation_id))
+
+
+def decided_evaluations_for(session: Session, user: User, limit: int = 50
+                            ) -> list[tuple[Evaluation, PastProgram | None]]:
+    """Decided evaluations the user may see (member, or admin), with their outcome if recorded."""
+    stmt = select(Evaluation).where(Evaluation.status == Status.DECIDED.value)
+    if not user.is_admin:
+        stmt = stmt.join(Membership, Membership.evaluation_id == Evaluation.id).where(
+            Membership.user_id == user.id)
+    evaluations = list(session.scalars(
+        stmt.options(selectinload(Evaluation.decision).selectinload(Decision.vendor))
+        .order_by(Evaluation.id.desc()).limit(limit)))
+    recorded = {p.evaluation_id: p for p in session.scalars(select(PastProgram).where(
+        PastProgram.evaluation_id.in_([e.id for e in evaluations])))}
+    return [(e, recorded.get(e.id)) for e in evaluations]
+
+
+def award_features(session: Session, evaluation: Evaluation, vendor_id: int) -> dict[str, float]:
+    """The chosen vendor's criterion means at award time (from the decision's frozen snapshot)."""
+    snapshot = (evaluation.decision.snapshot or {}) if evaluation.decision else {}
+    for vendor in (snapshot.get("ranking") or {}).get("vendors", []):
+        if vendor.get("id") == vendor_id:
+            return {k: float(v) for k, v in (vendor.get("criterion_means") or {}).items()
+                    if v is not None}
+    scores = analysis_service.submitted_scores(session, evaluation.id)
+    result = analysis_service.analyse(analysis_service.build_inputs(evaluation, scores))
+    for item in result.ranking.results:
+        if item.vendor == vendor_id:
+            return {k: float(v) for k, v in item.criterion_means.items() if v is not None}
+    return {}
+
+
+def record_outcome(session: Session, evaluation: Evaluation, *, success: bool,
+                   on_time: bool | None, on_budget: bool | None, notes: str) -> PastProgram:
+    """Record (or correct) how a decided evaluation's program turned out."""
+    if evaluation.status != Status.DECIDED.value or evaluation.decision is None:
+        raise OutcomeError("An outcome can be recorded only once the evaluation is decided.")
+    decision = evaluation.decision
+    program = outcome_for(session, evaluation.id)
+    if program is None:
+        title = evaluation.title[:200]
+        clash = session.scalar(select(PastProgram.id).where(
+            func.lower(PastProgram.vendor_name) == decision.vendor.name.lower(),
+            func.lower(PastProgram.program) == title.lower()))
+        if clash is not None:
+            raise OutcomeError(f"A past program '{title}' by {decision.vendor.name} is already "
+                               "recorded (imported). Edit that record instead.")
+        program = PastProgram(
+            vendor_name=decision.vendor.name, vendor_id=decision.vendor_id, program=title,
+            year=decision.decided_at.year if decision.decided_at else None,
+            evaluation_id=evaluation.id, is_demo=evaluation.is_demo,
+            features=award_features(session, evaluation, decision.vendor_id),
+        )
+        session.add(program)
+    program.success, program.on_time, program.on_budget = success, on_time, on_budget
+    program.notes = (notes or "").strip()
+    session.commit()
+    return program
+
+
+# --- training and model versions --------------------------------------------------------------
+
+
+def criterion_labels(session: Session) -> dict[str, str]:
+    labels = {c["key"]: c["name"] for c in catalog.CRITERIA}
+    for key, name in session.execute(select(EvaluationCriterion.key, EvaluationCriterion.name)
+                                     .distinct()):
+        labels.setdefault(key, name)
+    return labels
+
+
+def training_programs(session: Session) -> tuple[list[PastProgram], bool]:
+    """Real programs when there are any, else the demo set: the two are never mixed."""
+    real = list(session.scalars(select(PastProgram).where(PastProgram.is_demo.is_(False))
+                                .order_by(PastProgram.id)))
+    if real:
+        return real, False
+    return list(session.scalars(select(PastProgram).order_by(PastProgram.id))), True
+
+
+def train_model(
+    session: Session, *, user: User | None = None, n_repeats: int | None = None, seed: int = 0,
+    bootstrap: int | None = None, effect_bootstrap: int | None = None, activate: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> OutcomeModel:
+    """Validate and fit a new model version on the past programs; keep it, activate it.
+
+    Raises scoring.outcome.OutcomeModelError (InsufficientData says what is missing).
+    """
+    programs, demo = training_programs(session)
+    labels = criterion_labels(session)
+    rows = [{k: v for k, v in (p.features or {}).items()
+             if isinstance(v, int | float) and not isinstance(v, bool)} for p in programs]
+    selection = core.select_features(rows, preferred=[c["key"] for c in catalog.CRITERIA])
+    X = core.feature_matrix(rows, selection.features)
+    y = [int(p.success) for p in programs]
+    groups = [p.vendor_name.casefold() for p in programs]
+    try:
+        trained = core.train(X, np.asarray(y), groups, selection.features, n_repeats=n_repeats,
+                             seed=seed, bootstrap=bootstrap, effect_bootstrap=effect_bootstrap,
+                             progress=progress)
+    except core.InsufficientData as exc:
+        if not demo and session.scalar(select(PastProgram.id).where(PastProgram.is_demo)):
+            raise core.InsufficientData(f"{exc} (Demo programs are not counted once real "
+                                        "programs are recorded.)") from exc
+        raise
+    years = [p.year for p in programs if p.year]
+    metrics = trained.metrics | {"data": {
+        "demo": demo, "dropped_features": selection.dropped,
+        "criterion_features": [f for f in selection.features if f in labels],
+        "years": [min(years), max(years)] if years else None,
+        "evaluation_ids": sorted({p.evaluation_id for p in programs if p.evaluation_id}),
+    }}
+    version = (session.scalar(select(func.max(OutcomeModel.version))) or 0) + 1
+    model = OutcomeModel(
+        version=version, trained_by_id=user.id if user else None, n_programs=len(programs),
+        features=list(selection.features), params=trained.params.to_dict(), metrics=metrics,
+        coefficients=trained.effects, is_active=False,
+    )
+    session.add(model)
+    session.flush()
+    if activate:
+        _activate(session, model)
+    session.commit()
+    return model
+
+
+def _activate(session: Session, model: OutcomeModel) -> None:
+    for other in session.scalars(select(OutcomeModel).where(OutcomeModel.is_active.is_(True),
+                                                            OutcomeModel.id != model.id)):
+        other.is_active = False
+    session.flush()
+    model.is_active = True
+
+
+def activate_model(session: Session, model_id: int) -> OutcomeModel:
+    model = session.get(OutcomeModel, model_id)
+    if model is None:
+        raise OutcomeError("No such model version.")
+    _activate(session, model)
+    session.commit()
+    return model
+
+
+def active_model(session: Session) -> OutcomeModel | None:
+    return session.scalar(select(OutcomeModel).where(OutcomeModel.is_active.is_(True))
+                          .order_by(OutcomeModel.version.desc()).limit(1))
+
+
+def list_models(session: Session) -> list[OutcomeModel]:
+    return list(session.scalars(select(OutcomeModel).options(selectinload(OutcomeModel.trained_by))
+                                .order_by(OutcomeModel.version.desc())))
+
+
+def describe_effects(model: OutcomeModel, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Each feature's effect in plain words, strongest first."""
+    out = []
+    for item in model.coefficients or []:
+        name = labels.get(item["feature"], item["feature"])
+        ci = item.get("ci95")
+        clear = ci is not None and not (ci[0] <= 0 <= ci[1])
+        if not clear:
+            words = (f"{name}: no clear direction (the 95 % interval of its effect includes "
+                     "no effect).")
+        else:
+            more = item["effect"] > 0
+            words = (f"Higher {name} went with {'more' if more else 'less'} success: one "
+                     f"standard deviation ({item['sd']:.2g}) higher multiplies the odds by "
+                     f"{item['odds_ratio']:.2f} (95 % interval {math.exp(ci[0]):.2f} to "
+                     f"{math.exp(ci[1]):.2f}).")
+        out.append(item | {"label": name, "words": words, "clear": clear,
+                           "ci95_or": [math.exp(ci[0]), math.exp(ci[1])] if ci else None})
+    return sorted(out, key=lambda e: -abs(e["effect"]))
+
+
+def limits_text(model: OutcomeModel) -> str:
+    m = model.metrics
+    auc = m["auc"]
+    ci = auc.get("ci95") or [None, None]
+    parts = [
+        f"Advisory only, shown beside the committee's weighted score. Trained on {m['n']} past "
+        f"programs from {m['n_vendors']} vendors ({m['n_success']} successes).",
+        (f"Small data: the cross-validated AUC of {auc['mean']:.2f} could be anywhere from "
+         f"{ci[0]:.2f} to {ci[1]:.2f}." if ci[0] is not None else
+         "Small data: the AUC's uncertainty could not be estimated."),
+        "It learns associations in past programs, not causes, and knows only the recorded "
+        "pre-award features; it cannot see what is specific to this program.",
+    ]
+    if m.get("data", {}).get("demo"):
+        parts.append("Trained on generated demo data: its figures say nothing about real "
+                     "vendors.")
+    if m.get("skill") == "none":
+        parts.append("It shows no skill in validation, so its predictions are withheld.")
+    return " ".join(parts)
+
+
+# --- predictions for a ranking ----------------------------------------------------------------
+
+
+@dataclass
+class _VendorPrediction:
+    id: int
+    committee_rank: int | None
+    predicted_success: float | None = None
+    reason: str | None = None
+    base_log_odds: float | None = None
+    contributions: list[dict[str, Any]] = field(default_factory=list)
+    model_rank: int | None = None
+    disagrees: bool = False
+
+
+def _summary(model: OutcomeModel, evaluation: Evaluation) -> dict[str, Any]:
+    m = model.metrics
+    return {
+        "id": model.id, "version": model.version,
+        "trained_at": model.trained_at.isoformat() if model.trained_at else None,
+        "n": model.n_programs, "n_success": m["n_success"], "n_vendors": m["n_vendors"],
+        "features": list(model.features), "demo_data": bool(m.get("data", {}).get("demo")),
+        "cv_auc": m["auc"]["mean"], "cv_auc_ci95": m["auc"]["ci95"], "auc_baseline": 0.5,
+        "brier": m["brier"]["mean"], "brier_baseline": m["brier_baseline"]["mean"],
+        "brier_skill": m["brier_skill"]["mean"],
+        "calibration_slope": m["calibration"]["slope"]["mean"],
+        "skill": m["skill"], "skill_text": m["skill_text"],
+        "advisory": True, "limits": limits_text(model),
+        "in_training": evaluation.id in m.get("data", {}).get("evaluation_ids", []),
+    }
+
+
+def model_for_ranking(
+    session: Session, evaluation: Evaluation, analysis: scoring.Analysis,
+    *, extra_features: dict[int, dict[str, float]] | None = None,
+) -> tuple[dict[str, Any] | None, dict[int, float]]:
+    """The active outcome model's summary and its predictions for this evaluation's shortlist.
+
+    Returns (None, {}) when no model is active (or the stored one cannot be read). Otherwise:
+
+    * summary: JSON-ready dict with id, version, trained_at (ISO 8601), n, n_success, n_vendors,
+      features, demo_data, cv_auc (mean over folds), cv_auc_ci95 [lo, hi], auc_baseline (0.5),
+      brier, brier_baseline (always predicting the base rate), brier_skill, calibration_slope,
+      skill ("none" | "weak" | "moderate" | "good"), skill_text, advisory (always True), limits
+      (plain text), in_training (this evaluation's own outcome was in the training data),
+      predictions_withheld, notes (list of text: where the model and the committee disagree),
+      and vendors: one entry per vendor of `analysis.ranking.results`, in that order:
+      {id, committee_rank, predicted_success (0-1 or null), model_rank, reason (why null, or
+      null), base_log_odds, contributions [{feature, value, imputed, contribution}] (log-odds,
+      summing with base_log_odds to the prediction's log-odds), disagrees}.
+    * predictions: {vendor_id: probability of success 0-1}, only for vendors with a prediction;
+      pass it to analysis.ranking_object(..., predictions=...).
+
+    Inputs: criterion-key features take the vendor's current criterion means from
+    `analysis.ranking.results`; other features come from `extra_features[vendor_id]` when given,
+    else take the training median (flagged `imputed`). A vendor gets no prediction when a
+    criterion feature of this evaluation has no mean for it, or when imputed features carry
+    more than half of the model's total effect. When the model shows no skill in validation,
+    every prediction is withheld (predictions_withheld true, predictions empty).
+    """
+    model = active_model(session)
+    if model is None:
+        return None, {}
+    try:
+        params = core.ModelParams.from_dict(model.params)
+    except core.OutcomeModelError:
+        log.exception("outcome model %s cannot be read; ignoring it", model.id)
+        return None, {}
+    summary = _summary(model, evaluation)
+    withheld = model.metrics.get("skill") == "none"
+    criterion_keys = {c.key for c in evaluation.criteria}
+    total_effect = float(sum(abs(e) for e in params.effects)) or 1.0
+    vendors = []
+    for result in analysis.ranking.results:
+        item = _VendorPrediction(int(result.vendor), result.rank)
+        values: dict[str, float | None] = {}
+        missing = []
+        for feature in params.features:
+            if feature in criterion_keys:
+                values[feature] = result.criterion_means.get(feature)
+                if values[feature] is None:
+                    missing.append(feature)
+            else:
+                values[feature] = (extra_features or {}).get(item.id, {}).get(feature)
+        imputed_share = sum(abs(params.effects[j]) for j, f in enumerate(params.features)
+                            if values[f] is None and f not in criterion_keys) / total_effect
+        if withheld:
+            item.reason = "The model shows no skill in validation; predictions are withheld."
+        elif missing:
+            item.reason = ("No score yet on " + ", ".join(missing)
+                           + ": the model cannot predict without it.")
+        elif imputed_share > MAX_IMPUTED_EFFECT_SHARE:
+            item.reason = ("Most of what the model relies on is not known for this vendor "
+                           f"({imputed_share:.0%} of its effect).")
+        else:
+            explanation = core.explain(params, values)
+            item.predicted_success = round(explanation.probability, 4)
+            item.base_log_odds = round(explanation.base_log_odds, 4)
+            item.contributions = [
+                {"feature": c.feature, "value": c.value, "imputed": c.imputed,
+                 "contribution": round(c.contribution, 4)}
+                for c in sorted(explanation.contributions, key=lambda c: -abs(c.contribution))
+            ]
+        vendors.append(item)
+    predicted = sorted((v for v in vendors if v.predicted_success is not None),
+                       key=lambda v: -v.predicted_success)
+    for v in predicted:
+        v.model_rank = 1 + sum(o.predicted_success > v.predicted_success for o in predicted)
+    names = {entry.vendor_id: entry.vendor.name for entry in evaluation.shortlist}
+    notes = []
+    committee_top = [v for v in vendors if v.committee_rank == 1 and v.predicted_success is not None]
+    model_top = [v for v in predicted if v.model_rank == 1]
+    if committee_top and model_top and not {v.id for v in committee_top} & {v.id for v in model_top}:
+        notes.append("The model's most likely success is not the committee's first choice.")
+    for v in predicted:
+        if v.committee_rank is not None and abs(v.model_rank - v.committee_rank) >= 2:
+            v.disagrees = True
+            notes.append(f"{names.get(v.id, v.id)}: committee rank {v.committee_rank}, "
+                         f"model rank {v.model_rank}.")
+    summary |= {"predictions_withheld": withheld, "notes": notes,
+                "vendors": [v.__dict__ for v in vendors]}
+    return summary, {v.id: v.predicted_success for v in predicted}
