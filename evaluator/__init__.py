@@ -38,6 +38,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     setup_login(app)
 
+    from .security import init_security
+
+    init_security(app)
+
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .evaluations.routes import bp as evaluations_bp

@@ -23,6 +23,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PER_PAGE = 50
+    SESSION_IDLE_TIMEOUT = 30 * 60  # seconds without a request before a session ends
+    SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60  # seconds after login, whatever the activity
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # failed attempts for one email
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"  # failed attempts from one address
+    RATELIMIT_STRATEGY = "moving-window"
     ROBUSTNESS_SAMPLES = 10_000
     ROBUSTNESS_CONCENTRATION = 100.0
 
@@ -63,6 +68,8 @@ def configure(app, test_config: dict | None = None) -> None:
     secure = _env_bool("SESSION_COOKIE_SECURE")
     app.config["SESSION_COOKIE_SECURE"] = production if secure is None else secure
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if os.environ.get("REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
     app.config.from_pyfile("config.py", silent=True)
     if test_config:
         app.config.update(test_config)
@@ -75,5 +82,13 @@ def configure(app, test_config: dict | None = None) -> None:
                 "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
             )
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    if "RATELIMIT_STORAGE_URI" not in app.config:
+        if production:
+            raise ConfigError(
+                "REDIS_URL is not set. In production the login rate limits need storage shared "
+                "by every gunicorn worker: set REDIS_URL=redis://host:6379/0 (or "
+                "RATELIMIT_STORAGE_URI in instance/config.py)."
+            )
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}

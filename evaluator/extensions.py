@@ -1,5 +1,7 @@
 """Flask extensions, unbound; create_app() binds them with init_app."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +26,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Storage comes from RATELIMIT_STORAGE_URI (Redis at REDIS_URL in production, memory in development).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -43,6 +43,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
 def test_production_sets_secure_cookies(monkeypatch, tmp_path):
     monkeypatch.setenv("EVALUATOR_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("REDIS_URL", "memory://")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -2,12 +2,24 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db
+from ..extensions import db, limiter
+from ..security import login_email_key, login_failed
 from ..services import users as user_service
-from .forms import LoginForm
+from .forms import ChangePasswordForm, LoginForm
+
+TOO_MANY = "Too many failed log-in attempts. Wait 15 minutes and try again."
 
 bp = Blueprint("auth", __name__)
 
@@ -25,6 +37,10 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               deduct_when=login_failed, error_message=TOO_MANY)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=login_email_key, deduct_when=login_failed, error_message=TOO_MANY)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -45,7 +61,29 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Ends the session on the server too: a replayed copy of the old cookie is refused
+    # (every session of this user ends; the id carries session_version).
+    user_service.end_sessions(db.session, current_user._get_current_object())
     logout_user()
     session.clear()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            user_service.change_password(
+                db.session, user, form.current_password.data, form.new_password.data)
+        except user_service.UserError as exc:
+            form.new_password.errors.append(str(exc))
+        else:
+            session.clear()
+            login_user(user)  # this browser continues; every other session has ended
+            flash("Password changed. Other sessions have been logged out.", "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200

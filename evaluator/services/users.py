@@ -21,11 +21,19 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def validate_password(password: str) -> None:
+def validate_password(password: str, user_inputs: tuple[str, ...] = ()) -> None:
+    """Length over composition (NIST SP 800-63B): 12-200 characters, and not a common or
+    easily guessed password (zxcvbn's frequency lists and pattern matching, score >= 3)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise UserError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.")
     if len(password) > 200:
         raise UserError("Password must be at most 200 characters long.")
+    from zxcvbn import zxcvbn
+
+    result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    if result["score"] < 3:
+        hint = result["feedback"]["warning"] or "It is too easy to guess."
+        raise UserError(f"Choose a less common password: {hint}")
 
 
 def find_by_email(session: Session, email: str) -> User | None:
@@ -59,7 +67,7 @@ def create_user(
         raise UserError(f"A user with email {email} already exists.")
     user = User(email=email, role=role, name=name.strip())
     if password is not None:
-        validate_password(password)
+        validate_password(password, (email, email.split("@")[0], name))
         user.set_password(password)
     session.add(user)
     if commit:
@@ -78,4 +86,19 @@ def set_active(session: Session, user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.session_version += 1  # ends the user's sessions
+    session.commit()
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of this user on the server (logout, password change)."""
+    user.session_version += 1
+    session.commit()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise UserError("The current password is not correct.")
+    validate_password(new, (user.email, user.email.split("@")[0], user.name))
+    user.set_password(new)
+    user.session_version += 1
     session.commit()

@@ -16,7 +16,7 @@ from tests.conftest import csrf_token, login, make_user
 LOGGED_IN_ONLY = {
     "main.dashboard", "auth.logout", "vendors.index", "vendors.detail", "evaluations.index",
     "vendors.export_vendors", "vendors.export_case_studies", "vendors.guides",
-    "outcomes.index", "outcomes.model", "outcomes.model_version",
+    "outcomes.index", "outcomes.model", "outcomes.model_version", "auth.change_password",
 }
 
 
