@@ -49,6 +49,33 @@ def register_cli(app: Flask) -> None:
                 raise click.ClickException(str(exc)) from exc
         click.echo(f"Created {user.email} with role {user.role}.")
 
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path: str) -> None:
+        """Write a consistent backup of the database to PATH (SQLite file or pg_dump archive)."""
+        from .services import backup
+
+        try:
+            written = backup.backup(db.engine, path)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Backup written to {written}")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    def restore_command(path: str, yes: bool) -> None:
+        """Replace the database with the backup at PATH (stop the app first)."""
+        from .services import backup
+
+        if not yes:
+            click.confirm("This replaces every row in the database. Continue?", abort=True)
+        try:
+            backup.restore(db.engine, path)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Database restored from {path}")
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load the labelled demo data set (idempotent: a second run changes nothing)."""
