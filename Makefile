@@ -43,6 +43,7 @@ e2e: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r evaluator --severity-level medium
 
 bench: install
 	$(BIN)/pytest bench --benchmark-enable -p no:cacheprovider

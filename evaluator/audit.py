@@ -17,6 +17,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent
+from .models import audit_guard  # noqa: F401  (database triggers: audit rows append-only)
 
 REDACTED_FIELDS = {"password_hash"}
 NOISE_FIELDS = {"version", "updated_at", "created_at"}
@@ -104,18 +105,20 @@ def _after_flush(session: Session, flush_context) -> None:
         if not isinstance(obj, AuditEvent):
             row("create", obj, None, _columns(obj))
     for obj in session.dirty:
-        if isinstance(obj, AuditEvent):
-            raise RuntimeError("audit events are append-only")
         if session.is_modified(obj, include_collections=False):
             before, after = _changes(obj)
             if before or after:
                 row("update", obj, before, after)
     for obj in session.deleted:
-        if isinstance(obj, AuditEvent):
-            raise RuntimeError("audit events are append-only")
         row("delete", obj, _columns(obj), None)
     if rows:
         session.connection().execute(AuditEvent.__table__.insert(), rows)
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError("audit events are append-only")
 
 
 def install() -> None:
@@ -132,6 +135,8 @@ def install() -> None:
     for mapper in db.Model.registry.mappers:
         for prop in mapper.column_attrs:
             mapper.class_manager[prop.key].impl.active_history = True
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
 

@@ -106,3 +106,19 @@ def test_explicit_events_are_recorded_with_actor(app):
     event = _events("Evaluation", 12)[0]
     assert (event.action, event.actor, event.after) == ("export", "cto@example.com",
                                                         {"format": "pdf"})
+
+
+def test_database_refuses_update_and_delete_of_audit_rows(app):
+    """Even raw SQL, bypassing the ORM, cannot change the trail."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    db.session.add(Vendor(name="Raw Co"))
+    db.session.commit()
+    event_id = _events("Vendor")[0].id
+    for statement in ("UPDATE audit_events SET actor = 'x' WHERE id = :id",
+                      "DELETE FROM audit_events WHERE id = :id"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text(statement), {"id": event_id})
+        db.session.rollback()
+    assert db.session.get(AuditEvent, event_id).actor == "system"

@@ -215,7 +215,8 @@ def document(kind: str, title: str, desc: str, body: str, height: float) -> Mark
         f"{body}</svg>"
     )
     uid = f"chart-{kind}-" + hashlib.sha256(svg.encode()).hexdigest()[:10]
-    return Markup(svg.replace(ID, uid))
+    # Every text piece went through esc(); numbers are formatted by us.
+    return Markup(svg.replace(ID, uid))  # nosec
 
 
 def no_data(kind: str, title: str, reason: str) -> Markup:
