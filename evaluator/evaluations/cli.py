@@ -1,4 +1,4 @@
-"""Evaluation commands: interchange import/export (docs/formats-evaluation.md) and the ranking."""
+"""Evaluation commands: interchange import/export (docs/formats.md) and the ranking."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def register(app: Flask) -> None:
         """Import past programs with known outcomes from a CSV file (all rows or none).
 
         Columns: vendor, program, success (0/1); optional year, on_time, on_budget, notes;
-        every other column is a numeric pre-award feature (docs/formats-outcomes.md).
+        every other column is a numeric pre-award feature (docs/formats.md, "Past program outcomes").
         """
         data = path.read_bytes()
         with acting_as(None, "cli"):

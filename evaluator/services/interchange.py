@@ -1,4 +1,4 @@
-"""The evaluation interchange format ("evaluator/evaluation@1", docs/formats-evaluation.md).
+"""The evaluation interchange format ("evaluator/evaluation@1", docs/formats.md).
 
 Import is two steps so that a bad file writes nothing: ``parse_document`` turns the JSON text
 into plain frozen dataclasses or raises InterchangeError listing every problem with its JSON

@@ -149,7 +149,7 @@ def _header(raw: list[str]) -> tuple[list[str], list[RowError]]:
 def parse_outcomes_csv(session: Session, data: bytes | str) -> ImportPreview:
     """Check the whole file and return what would be imported; raise OutcomeImportError.
 
-    Format (docs/formats-outcomes.md): header row; required vendor, program, success (0/1);
+    Format (docs/formats.md, "Past program outcomes"): header row; required vendor, program, success (0/1);
     optional year, on_time, on_budget (0/1 or empty), notes; every other column is a numeric
     pre-award feature named by its header (empty = not recorded).
     """
