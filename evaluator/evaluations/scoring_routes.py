@@ -91,7 +91,8 @@ def _context(evaluation, membership):
             abort(404)
         vendor_id = first.vendor_id
     cells = _sheet_cells(evaluation, vendor_id, criterion_id)
-    vendors = {e.vendor_id: vendor_service.get_vendor(db.session, e.vendor_id) for e, _ in cells}
+    vendor_ids = dict.fromkeys(e.vendor_id for e, _ in cells)  # unique, in order
+    vendors = {vid: vendor_service.get_vendor(db.session, vid) for vid in vendor_ids}
     own = {(s.vendor_id, s.criterion_id): s for s in scoring_entry.visible_scores(
         db.session, evaluation, current_user, None)}
     return vendor_id, criterion_id, cells, vendors, own
