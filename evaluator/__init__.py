@@ -43,13 +43,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_security(app)
 
     from .admin.routes import bp as admin_bp
+    from .api.routes import bp as api_bp
+    from .api.settings import bp as integration_bp
     from .auth.routes import bp as auth_bp
     from .evaluations.routes import bp as evaluations_bp
     from .main.routes import bp as main_bp
     from .outcomes.routes import bp as outcomes_bp
     from .vendors.routes import bp as vendors_bp
 
-    for bp in (auth_bp, main_bp, vendors_bp, evaluations_bp, outcomes_bp, admin_bp):
+    for bp in (auth_bp, main_bp, vendors_bp, evaluations_bp, outcomes_bp, admin_bp, api_bp,
+               integration_bp):
         app.register_blueprint(bp)
 
     from .cli import register_cli

@@ -23,6 +23,7 @@ def _read_password() -> str:
 
 def register_cli(app: Flask) -> None:
     """Core commands here; each feature package may add its own in <feature>/cli.py."""
+    from .api.cli import register as register_integration_cli
     from .evaluations.cli import register as register_evaluation_cli
     from .outcomes.cli import register as register_outcome_cli
     from .vendors.cli import register as register_vendor_cli
@@ -30,6 +31,7 @@ def register_cli(app: Flask) -> None:
     register_vendor_cli(app)
     register_evaluation_cli(app)
     register_outcome_cli(app)
+    register_integration_cli(app)
 
     @app.cli.command("create-user")
     @click.argument("email")

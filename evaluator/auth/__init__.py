@@ -32,6 +32,8 @@ def setup_login(app: Flask) -> None:
         from flask_login import current_user
 
         endpoint = request.endpoint or ""
+        if endpoint.startswith("api.") or request.path.startswith("/api/"):  # bearer tokens only
+            return None
         public = endpoint in PUBLIC_ENDPOINTS or endpoint.startswith("static")
         if not public and not current_user.is_authenticated:
             return login_manager.unauthorized()

@@ -14,6 +14,14 @@ from .evaluations import (
     Status,
     TemplateCriterion,
 )
+from .integration import (
+    ApiToken,
+    DeliveryStatus,
+    InboxImport,
+    TokenScope,
+    Webhook,
+    WebhookDelivery,
+)
 from .outcomes import AuditEvent, OutcomeModel, PastProgram
 from .users import Role, User
 from .vendors import (
@@ -29,6 +37,7 @@ from .vendors import (
 )
 
 __all__ = [
+    "ApiToken", "DeliveryStatus", "InboxImport", "TokenScope", "Webhook", "WebhookDelivery",
     "AuditEvent", "CaseStudy", "Certification", "Conflict", "CriteriaTemplate", "Decision",
     "Evaluation", "EvaluationCriterion", "Integration", "Interview", "InterviewAnswer",
     "InterviewGuide", "InterviewQuestion", "Lens", "MemberRole", "Membership", "OutcomeModel",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Decision, Evaluation, MemberRole, Membership, Status, User
 from . import analysis as analysis_service
+from . import webhooks
 from .setup import WorkflowError
 
 
@@ -76,6 +77,7 @@ def record_decision(
     evaluation.decision = decision
     evaluation.status = Status.DECIDED.value
     session.commit()
+    webhooks.decision_recorded(session, evaluation, decision)  # after the commit, never before
     return decision
 
 

@@ -22,6 +22,7 @@ from ..models import (
     Status,
     User,
 )
+from . import webhooks
 from .setup import ConcurrentEdit, WorkflowError
 
 EVIDENCE_TYPES = ("case_study", "answer")
@@ -199,4 +200,5 @@ def submit(
             count += 1
     membership.submitted_at = datetime.now(UTC)
     session.commit()
+    webhooks.scores_submitted(session, evaluation, user, count)  # after the commit
     return count

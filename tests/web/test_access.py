@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from evaluator.api.routes import PUBLIC_API_ENDPOINTS
 from evaluator.auth import PUBLIC_ENDPOINTS
 from evaluator.extensions import db
-from evaluator.models import Evaluation, Role
+from evaluator.models import ApiToken, Evaluation, Role
+from evaluator.services import api_tokens
 from evaluator.services.demo import seed_demo
 from tests.conftest import csrf_token, login, make_user
 
@@ -17,6 +19,7 @@ LOGGED_IN_ONLY = {
     "main.dashboard", "auth.logout", "vendors.index", "vendors.detail", "evaluations.index",
     "vendors.export_vendors", "vendors.export_case_studies", "vendors.guides",
     "outcomes.index", "outcomes.model", "outcomes.model_version", "auth.change_password",
+    "integration.tokens", "integration.create_token", "integration.revoke_token",
 }
 
 
@@ -30,13 +33,15 @@ def _url(rule, ids: dict[str, int]) -> str:
 
 
 def _method(rule) -> str:
-    return "GET" if "GET" in rule.methods else "POST"
+    return "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
 
 
 def _rule_kind(app, rule) -> str:
     view = app.view_functions[rule.endpoint]
-    if rule.endpoint in PUBLIC_ENDPOINTS:
+    if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint in PUBLIC_API_ENDPOINTS:
         return "public"
+    if rule.endpoint.startswith("api."):
+        return "api-token"  # bearer token only, never the session (tests below)
     if "evaluation_id" in rule.arguments:
         return "evaluation-member"
     if getattr(view, "required_roles", None):
@@ -105,3 +110,39 @@ def test_evaluation_lists_show_only_memberships(app, client, demo):
 @pytest.mark.parametrize("endpoint", ["admin.users", "admin.audit", "admin.change_role"])
 def test_role_protected_routes_declare_admin(app, endpoint):
     assert app.view_functions[endpoint].required_roles == {"admin"}
+
+
+def _api_rules(app):
+    return [r for r in _rules(app) if _rule_kind(app, r) == "api-token"]
+
+
+def test_every_api_route_refuses_missing_invalid_and_revoked_tokens(app, client):
+    user = make_user("api-admin@example.com", role=Role.ADMIN)
+    issued = api_tokens.create_token(db.session, user, scope="write")
+    revoked = api_tokens.create_token(db.session, user, scope="write")
+    api_tokens.revoke_token(db.session, user, revoked.token.id)
+    login(client, "api-admin@example.com")  # a valid session cookie must not count
+    rules = _api_rules(app)
+    assert len(rules) >= 14
+    for rule in rules:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            url = _url(rule, {})
+            for headers in ({}, {"Authorization": "Bearer evk_invalid"},
+                            {"Authorization": f"Bearer {revoked.secret}"},
+                            {"Authorization": f"Token {issued.secret}"}):
+                response = client.open(url, method=method, headers=headers, json={})
+                assert response.status_code == 401, (rule.rule, method, headers)
+                assert response.get_json()["error"]["code"] in {"unauthorized", "invalid_token"}
+    # The valid token gets past authentication on every route.
+    for rule in rules:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(_url(rule, {}), method=method, json={},
+                                   headers={"Authorization": f"Bearer {issued.secret}"})
+            assert response.status_code != 401, (rule.rule, method)
+    assert db.session.get(ApiToken, revoked.token.id).revoked_at is not None
+
+
+def test_the_openapi_document_is_public(app, client):
+    assert _rule_kind(app, next(r for r in _rules(app) if r.endpoint == "api.openapi")) == \
+        "public"
+    assert client.get("/api/v1/openapi.json").status_code == 200

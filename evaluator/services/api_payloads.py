@@ -1,0 +1,376 @@
+"""JSON request bodies of the API -> the same validated records the forms and CSV imports build.
+
+The limits and value rules are the CSV import's (dossier_import.VENDOR_COLUMNS and
+CASE_STUDY_COLUMNS parse the string cells here too), so a vendor is valid through the API
+exactly when it would be valid in a spreadsheet row. JSON adds types: numbers must be JSON
+numbers, lists JSON arrays of objects. Unknown fields are refused (a misspelt field is an error,
+not silently ignored), and every problem is reported at once with its JSON path.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..models import Certification, Integration, VendorContact
+from . import csv_io
+from .dossier import CASE_STUDY_FIELDS, CaseStudyData
+from .dossier_import import CASE_STUDY_COLUMNS, MAX_TEXT, VENDOR_COLUMNS
+from .vendors import (
+    INTEGRATION_KINDS,
+    LIST_FIELDS,
+    SCALAR_FIELDS,
+    CertificationData,
+    ContactData,
+    IntegrationData,
+    VendorData,
+    max_len,
+)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # JSON path, e.g. "contacts[0].email"; "" for the whole body
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class PayloadError(ValueError):
+    """The body was refused; ``errors`` lists every problem."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field or 'body'}: {e.message}" for e in errors))
+
+
+_VENDOR_PARSERS = {c.name: c.parse for c in VENDOR_COLUMNS}
+_CASE_PARSERS = {c.name: c.parse for c in CASE_STUDY_COLUMNS}
+_INTEGER_FIELDS = {"headcount": (0, 10_000_000), "year": (1950, 2100)}
+_NUMBER_FIELDS = {"planned_months": 1200.0, "actual_months": 1200.0,
+                  "planned_budget": 1e15, "actual_budget": 1e15}
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.errors.append(FieldError(path, message))
+
+    def obj(self, value: Any, path: str, allowed: set[str], required: tuple[str, ...] = ()
+            ) -> dict | None:
+        if not isinstance(value, dict):
+            self.fail(path, "must be a JSON object")
+            return None
+        for key in sorted(set(value) - allowed):
+            self.fail(_join(path, key), "unknown field")
+        for key in required:
+            if key not in value:
+                self.fail(_join(path, key), "is required")
+        return value
+
+    def text(self, value: Any, path: str, max_length: int, *, required: bool = False
+             ) -> str | None:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str):
+            self.fail(path, "must be a string")
+            return None
+        if "\x00" in value:
+            self.fail(path, "must not contain NUL characters")
+            return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail(path, "must be valid Unicode text")
+            return None
+        value = value.strip()
+        if required and not value:
+            self.fail(path, "must not be empty")
+            return None
+        if len(value) > max_length:
+            self.fail(path, f"is {len(value)} characters long; the limit is {max_length}")
+            return None
+        return value
+
+    def parsed(self, value: Any, path: str, parser, max_length: int = MAX_TEXT) -> Any:
+        """A string value through a CSV cell parser (URL, email, date, choice rules)."""
+        text = self.text(value, path, max_length)
+        if text is None:
+            return None
+        try:
+            return parser(text)
+        except ValueError as exc:
+            self.fail(path, str(exc))
+            return None
+
+    def integer(self, value: Any, path: str, low: int, high: int) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                isinstance(value, float) and not value.is_integer()):
+            self.fail(path, "must be a whole number or null")
+            return None
+        if not low <= value <= high:
+            self.fail(path, f"must lie between {low} and {high}")
+            return None
+        return int(value)
+
+    def number(self, value: Any, path: str, high: float) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(path, "must be a number or null")
+            return None
+        if not math.isfinite(float(value)) or not 0 <= value <= high:
+            self.fail(path, f"must lie between 0 and {high:g}")
+            return None
+        return float(value)
+
+    def array(self, value: Any, path: str, max_items: int = 200) -> list:
+        if not isinstance(value, list):
+            self.fail(path, "must be a JSON array")
+            return []
+        if len(value) > max_items:
+            self.fail(path, f"may have at most {max_items} entries")
+            return []
+        return value
+
+    def boolean(self, value: Any, path: str, *, nullable: bool) -> bool | None:
+        if value is None and nullable:
+            return None
+        if not isinstance(value, bool):
+            self.fail(path, "must be true or false" + (" or null" if nullable else ""))
+            return None
+        return value
+
+    def raise_if_failed(self) -> None:
+        if self.errors:
+            raise PayloadError(self.errors)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+# ---------------------------------------------------------------------------------- vendors
+
+
+def _contacts(c: _Checker, value: Any, path: str) -> tuple[ContactData, ...]:
+    out = []
+    for i, item in enumerate(c.array(value, path)):
+        where = f"{path}[{i}]"
+        item = c.obj(item, where, {"name", "email", "phone", "title"}, ("name",))
+        if item is None:
+            continue
+        name = c.text(item.get("name"), f"{where}.name", max_len(VendorContact, "name"),
+                      required=True)
+        email = c.parsed(item.get("email"), f"{where}.email",
+                         csv_io.email(max_len(VendorContact, "email")))
+        phone = c.text(item.get("phone"), f"{where}.phone", max_len(VendorContact, "phone"))
+        title = c.text(item.get("title"), f"{where}.title", max_len(VendorContact, "title"))
+        if None not in (name, email, phone, title):
+            out.append(ContactData(name, email, phone, title))
+    return tuple(out)
+
+
+def _certifications(c: _Checker, value: Any, path: str) -> tuple[CertificationData, ...]:
+    out = []
+    for i, item in enumerate(c.array(value, path)):
+        where = f"{path}[{i}]"
+        item = c.obj(item, where, {"name", "expires_on", "issuer"}, ("name",))
+        if item is None:
+            continue
+        name = c.text(item.get("name"), f"{where}.name", max_len(Certification, "name"),
+                      required=True)
+        issuer = c.text(item.get("issuer"), f"{where}.issuer", max_len(Certification, "issuer"))
+        before = len(c.errors)
+        expires = c.parsed(item.get("expires_on"), f"{where}.expires_on", csv_io.iso_date, 10)
+        if name is not None and issuer is not None and len(c.errors) == before:
+            out.append(CertificationData(name, expires, issuer))
+    return tuple(out)
+
+
+def _integrations(c: _Checker, value: Any, path: str) -> tuple[IntegrationData, ...]:
+    out = []
+    for i, item in enumerate(c.array(value, path)):
+        where = f"{path}[{i}]"
+        item = c.obj(item, where, {"kind", "product", "notes"}, ("kind",))
+        if item is None:
+            continue
+        kind = c.parsed(item.get("kind"), f"{where}.kind",
+                        csv_io.choice(INTEGRATION_KINDS, allow_empty=False), 40)
+        product = c.text(item.get("product"), f"{where}.product",
+                         max_len(Integration, "product"))
+        notes = c.text(item.get("notes"), f"{where}.notes", MAX_TEXT)
+        if None not in (kind, product, notes):
+            out.append(IntegrationData(kind, product, notes))
+    return tuple(out)
+
+
+def vendor_fields(body: Any, *, partial: bool) -> dict[str, Any]:
+    """Validated vendor fields present in ``body`` (all of them required-checked unless partial).
+
+    Raises PayloadError naming every bad field.
+    """
+    c = _Checker()
+    allowed = set(SCALAR_FIELDS) | set(LIST_FIELDS)
+    body = c.obj(body, "", allowed, () if partial else ("name",))
+    if body is None:
+        c.raise_if_failed()
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key not in allowed:
+            continue
+        before = len(c.errors)
+        if key == "name":
+            parsed = c.text(value, key, max_len_of("name"), required=True)
+        elif key in _INTEGER_FIELDS:
+            parsed = c.integer(value, key, *_INTEGER_FIELDS[key])
+        elif key == "contacts":
+            parsed = _contacts(c, value, key)
+        elif key == "certifications":
+            parsed = _certifications(c, value, key)
+        elif key == "integrations":
+            parsed = _integrations(c, value, key)
+        else:
+            parsed = c.parsed(value, key, _VENDOR_PARSERS[key])
+        if len(c.errors) == before:
+            out[key] = parsed
+    c.raise_if_failed()
+    return out
+
+
+def max_len_of(column: str) -> int:
+    from ..models import Vendor
+
+    return max_len(Vendor, column)
+
+
+def vendor_record(fields: dict[str, Any], base: VendorData | None = None) -> VendorData:
+    """A full VendorData: the given fields over ``base`` (the saved vendor) or the defaults."""
+    if base is None:
+        return VendorData(**fields)
+    return replace(base, **fields)
+
+
+# ----------------------------------------------------------------------------- case studies
+
+
+def case_study_fields(body: Any, *, partial: bool) -> dict[str, Any]:
+    c = _Checker()
+    allowed = set(CASE_STUDY_FIELDS)
+    body = c.obj(body, "", allowed, () if partial else ("title",))
+    if body is None:
+        c.raise_if_failed()
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key not in allowed:
+            continue
+        before = len(c.errors)
+        if key == "title":
+            from ..models import CaseStudy
+
+            parsed = c.text(value, key, max_len(CaseStudy, "title"), required=True)
+        elif key in _INTEGER_FIELDS:
+            parsed = c.integer(value, key, *_INTEGER_FIELDS[key])
+        elif key in _NUMBER_FIELDS:
+            parsed = c.number(value, key, _NUMBER_FIELDS[key])
+        else:
+            parsed = c.parsed(value, key, _CASE_PARSERS[key])
+        if len(c.errors) == before:
+            out[key] = parsed
+    c.raise_if_failed()
+    return out
+
+
+def case_study_record(fields: dict[str, Any], base: CaseStudyData | None = None
+                      ) -> CaseStudyData:
+    if base is None:
+        return CaseStudyData(**fields)
+    return replace(base, **fields)
+
+
+# --------------------------------------------------------------------------------- decision
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    vendor_id: int
+    rationale: str
+    dissent: str
+
+
+def decision_input(body: Any) -> DecisionInput:
+    c = _Checker()
+    body = c.obj(body, "", {"vendor_id", "rationale", "dissent"}, ("vendor_id", "rationale"))
+    if body is None:
+        c.raise_if_failed()
+    vendor_id = c.integer(body.get("vendor_id"), "vendor_id", 1, 2**31 - 1)
+    if "vendor_id" in body and body["vendor_id"] is None:
+        c.fail("vendor_id", "is required")
+    rationale = c.text(body.get("rationale"), "rationale", MAX_TEXT, required=True)
+    dissent = c.text(body.get("dissent"), "dissent", MAX_TEXT)
+    c.raise_if_failed()
+    return DecisionInput(vendor_id, rationale, dissent)
+
+
+# ---------------------------------------------------------------------------------- outcomes
+
+
+@dataclass(frozen=True)
+class OutcomeInput:
+    vendor: str
+    program: str
+    success: bool
+    year: int | None
+    on_time: bool | None
+    on_budget: bool | None
+    notes: str
+    features: dict[str, float]
+
+
+RESERVED_OUTCOME_COLUMNS = ("vendor", "program", "success", "year", "on_time", "on_budget",
+                            "notes")
+
+
+def outcome_input(body: Any) -> OutcomeInput:
+    c = _Checker()
+    body = c.obj(body, "", set(RESERVED_OUTCOME_COLUMNS) | {"features"},
+                 ("vendor", "program", "success"))
+    if body is None:
+        c.raise_if_failed()
+    vendor = c.text(body.get("vendor"), "vendor", 200, required=True)
+    program = c.text(body.get("program"), "program", 200, required=True)
+    success = c.boolean(body.get("success"), "success", nullable=False)
+    year = c.integer(body.get("year"), "year", 1950, 2100)
+    on_time = c.boolean(body.get("on_time"), "on_time", nullable=True)
+    on_budget = c.boolean(body.get("on_budget"), "on_budget", nullable=True)
+    notes = c.text(body.get("notes"), "notes", MAX_TEXT)
+    features: dict[str, float] = {}
+    raw = body.get("features", {})
+    if not isinstance(raw, dict):
+        c.fail("features", "must be a JSON object of name: number")
+    elif len(raw) > 100:
+        c.fail("features", "at most 100 features")
+    else:
+        for name, value in raw.items():
+            where = f"features.{name}"
+            key = name.strip().lower()
+            if not key or len(key) > 60 or not key.isprintable() or "\x00" in key:
+                c.fail(where, "a feature name has 1-60 printable characters")
+            elif key in RESERVED_OUTCOME_COLUMNS:
+                c.fail(where, "this name is a column of its own, not a feature")
+            elif key in features:
+                c.fail(where, "appears twice (names are compared ignoring case)")
+            elif isinstance(value, bool) or not isinstance(value, int | float) or (
+                    not math.isfinite(float(value))):
+                c.fail(where, "must be a number")
+            else:
+                features[key] = float(value)
+    c.raise_if_failed()
+    return OutcomeInput(vendor, program, bool(success), year, on_time, on_budget, notes,
+                        features)
