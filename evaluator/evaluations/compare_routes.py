@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import CaseStudy, InterviewAnswer, MemberRole
 from ..services import analysis as analysis_service
 from ..services import decisions as decision_service
+from ..services import relevance as relevance_service
 from ..services import scoring_entry
 from ..services.setup import WorkflowError
 from .forms import DecisionForm
@@ -76,6 +77,7 @@ def compare(evaluation_id: int):
         "evaluations/compare.html", evaluation=evaluation, membership=membership,
         ranking=ranking, lens=lens, by_cell=by_cell, case_studies=case_studies, answers=answers,
         members={m.user_id: m.user for m in evaluation.members},
+        evidence=relevance_service.for_evaluation(db.session, evaluation),
         charts={
             "scores": charts.score_bars(ranking),
             "profile": charts.criterion_profile(ranking),

@@ -129,3 +129,36 @@ class DecisionForm(FlaskForm):
     dissent = TextAreaField("Dissent noted", validators=[Optional(), Length(max=10000)],
                             description="Who disagreed and why; it is kept with the decision.")
     submit = SubmitField("Record decision")
+
+
+class ContextForm(FlaskForm):
+    version = HiddenField()
+    sector = StringField("Our sector", validators=[Optional(), Length(max=120)],
+                         description="e.g. Financial services")
+    org_size = SelectField("Our organisation size", choices=[
+        ("", "—"), ("small", "Small"), ("medium", "Medium"), ("large", "Large"),
+        ("enterprise", "Enterprise")], validators=[Optional()])
+    regimes = StringField("Regulatory regimes", validators=[Optional(), Length(max=300)],
+                          description="Comma-separated, e.g. DORA, GDPR")
+    regions = StringField("Regions", validators=[Optional(), Length(max=300)])
+    residency = StringField("Data residency needs", validators=[Optional(), Length(max=300)])
+    systems = StringField("Systems to integrate with", validators=[Optional(), Length(max=300)],
+                          description="Kinds or products, e.g. mainframe, SAP, Salesforce, "
+                                      "file_drop")
+    certifications = StringField("Required certifications", validators=[
+        Optional(), Length(max=300)], description="e.g. ISO 27001, SOC 2 Type II")
+    budget_low = FloatField("Budget from", validators=[Optional(), NumberRange(min=0)])
+    budget_high = FloatField("Budget to", validators=[Optional(), NumberRange(min=0)])
+    months_low = FloatField("Duration from (months)", validators=[Optional(), NumberRange(min=0)])
+    months_high = FloatField("Duration to (months)", validators=[Optional(), NumberRange(min=0)])
+    w_sector = FloatField("Sector weight", default=3, validators=[InputRequired(),
+                                                                  NumberRange(min=0)])
+    w_regimes = FloatField("Regulation weight", default=3, validators=[InputRequired(),
+                                                                       NumberRange(min=0)])
+    w_org_size = FloatField("Size weight", default=2, validators=[InputRequired(),
+                                                                  NumberRange(min=0)])
+    w_budget_band = FloatField("Budget weight", default=1, validators=[InputRequired(),
+                                                                       NumberRange(min=0)])
+    w_duration_band = FloatField("Duration weight", default=1, validators=[
+        InputRequired(), NumberRange(min=0)])
+    submit = SubmitField("Save program context")

@@ -9,6 +9,7 @@ from .. import scoring
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import MemberRole
+from ..services import relevance as relevance_service
 from ..services import scoring_entry
 from ..services import vendors as vendor_service
 from ..services.setup import ConcurrentEdit, WorkflowError
@@ -100,21 +101,24 @@ def _context(evaluation, membership):
 
 def _render(evaluation, membership, form, vendor_id, criterion_id, cells, vendors, status=200):
     missing = scoring_entry.missing_scores(db.session, evaluation, current_user)
+    evidence = relevance_service.for_evaluation(db.session, evaluation)
     highlights = {
-        vid: vendor_service_highlights(vendor) for vid, vendor in vendors.items()
+        vid: vendor_service_highlights(vendor, evidence.get(vid))
+        for vid, vendor in vendors.items()
     } if criterion_id is None else {}
     return render_template(
         "evaluations/score.html", evaluation=evaluation, membership=membership, form=form,
         vendor_id=vendor_id, criterion_id=criterion_id, cells=cells, vendors=vendors,
-        highlights=highlights, missing=missing, submit_form=EmptyForm(),
+        highlights=highlights, missing=missing, submit_form=EmptyForm(), evidence=evidence,
         conflicted=scoring_entry.conflicted_vendor_ids(evaluation, current_user.id),
     ), status
 
 
-def vendor_service_highlights(vendor):
-    """Labelled sentences of each case study and answer, for the evidence panel."""
+def vendor_service_highlights(vendor, evidence=None):
+    """Labelled sentences of each case study (most relevant first) and answer."""
     out = {"case_studies": [], "answers": []}
-    for cs in vendor.case_studies:
+    ordered = evidence.ordered_case_studies() if evidence else vendor.case_studies
+    for cs in ordered:
         text = " ".join(t for t in (cs.summary, cs.setbacks, cs.response, cs.lessons) if t)
         out["case_studies"].append((cs, scoring.label_sentences(text)))
     for interview in vendor.interviews:

@@ -16,6 +16,7 @@ from ..services import setup as setup_service
 from .forms import (
     AhpForm,
     ConflictForm,
+    ContextForm,
     CriteriaForm,
     LensForm,
     MemberForm,
@@ -54,6 +55,33 @@ def _lens_form(evaluation, formdata=None) -> LensForm:
     return form
 
 
+def _join(values) -> str:
+    return ", ".join(values or [])
+
+
+def _split(text: str | None) -> list[str]:
+    return [v.strip() for v in (text or "").replace(";", ",").split(",") if v.strip()]
+
+
+def _context_form(evaluation, formdata=None) -> ContextForm:
+    if formdata is not None:
+        return ContextForm(formdata=formdata)
+    ctx, w = evaluation.context or {}, evaluation.relevance_weights or {}
+    budget, months = ctx.get("budget_band") or [None, None], ctx.get("duration_band") or [
+        None, None]
+    from ..scoring.relevance import DEFAULT_WEIGHTS
+
+    weights = {**DEFAULT_WEIGHTS, **w}
+    return ContextForm(
+        formdata=None, version=evaluation.version, sector=ctx.get("sector", ""),
+        org_size=ctx.get("org_size", ""), regimes=_join(ctx.get("regimes")),
+        regions=_join(ctx.get("regions")), residency=_join(ctx.get("residency")),
+        systems=_join(ctx.get("systems")), certifications=_join(ctx.get("certifications")),
+        budget_low=budget[0], budget_high=budget[1], months_low=months[0],
+        months_high=months[1], **{f"w_{k}": v for k, v in weights.items()},
+    )
+
+
 def _pairs(evaluation):
     return list(combinations(evaluation.criteria, 2))
 
@@ -87,6 +115,7 @@ def _render_setup(evaluation, membership, status=200, **forms):
         shortlist_form=shortlist_form, member_form=forms.get("member_form") or MemberForm(
             formdata=None),
         conflict_form=conflict_form, template_form=SaveTemplateForm(formdata=None),
+        context_form=forms.get("context_form") or _context_form(evaluation),
         levels=_levels(evaluation), shares={c.id: c.weight / total for c in evaluation.criteria},
         editable=evaluation.status == "draft", empty=EmptyForm(),
     ), status
@@ -314,3 +343,35 @@ def save_template(evaluation_id: int):
     else:
         flash("Give the template a name.", "error")
     return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id))
+
+
+@bp.route("/<int:evaluation_id>/context", methods=["POST"])
+def save_context(evaluation_id: int):
+    evaluation, membership = load(evaluation_id, LEAD)
+    form = _context_form(evaluation, request.form)
+    if form.validate_on_submit():
+        context = {
+            "sector": (form.sector.data or "").strip(), "org_size": form.org_size.data or "",
+            "regimes": _split(form.regimes.data), "regions": _split(form.regions.data),
+            "residency": _split(form.residency.data), "systems": _split(form.systems.data),
+            "certifications": _split(form.certifications.data),
+            "budget_band": [form.budget_low.data, form.budget_high.data]
+            if form.budget_low.data is not None or form.budget_high.data is not None else None,
+            "duration_band": [form.months_low.data, form.months_high.data]
+            if form.months_low.data is not None or form.months_high.data is not None else None,
+        }
+        weights = {k: getattr(form, f"w_{k}").data for k in
+                   ("sector", "regimes", "org_size", "budget_band", "duration_band")}
+        try:
+            setup_service.update_context(db.session, evaluation, context, weights,
+                                         int(form.version.data or 0))
+        except (setup_service.WorkflowError, scoring.ScoringError) as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            evaluation, membership = load(evaluation_id, LEAD)
+            return _render_setup(evaluation, membership, 409 if isinstance(
+                exc, setup_service.ConcurrentEdit) else 400, context_form=form)
+        flash("Program context saved: evidence is now ranked by relevance to it.", "success")
+        return redirect(url_for("evaluations.setup", evaluation_id=evaluation.id) + "#context")
+    flash("Check the program context fields.", "error")
+    return _render_setup(evaluation, membership, 400, context_form=form)

@@ -23,6 +23,7 @@ from .integration import (
     WebhookDelivery,
 )
 from .outcomes import AuditEvent, OutcomeModel, PastProgram
+from .references import ClaimType, ReferenceCheck, ReferenceClaim, Verdict
 from .users import Role, User
 from .vendors import (
     CaseStudy,
@@ -37,6 +38,7 @@ from .vendors import (
 )
 
 __all__ = [
+    "ClaimType", "ReferenceCheck", "ReferenceClaim", "Verdict",
     "ApiToken", "DeliveryStatus", "InboxImport", "TokenScope", "Webhook", "WebhookDelivery",
     "AuditEvent", "CaseStudy", "Certification", "Conflict", "CriteriaTemplate", "Decision",
     "Evaluation", "EvaluationCriterion", "Integration", "Interview", "InterviewAnswer",

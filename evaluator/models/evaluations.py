@@ -80,6 +80,11 @@ class Evaluation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     program_context: Mapped[str] = mapped_column(Text, default="")
+    # Structured program context for relevance matching: {"sector", "org_size", "regimes": [],
+    # "regions": [], "residency": [], "systems": [], "budget_band", "duration_band"}.
+    context: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Facet weights of the relevance similarity ({facet: weight}); empty = documented defaults.
+    relevance_weights: Mapped[dict] = mapped_column(JSON, default=dict)
     scale_min: Mapped[int] = mapped_column(default=1)
     scale_max: Mapped[int] = mapped_column(default=5)
     status: Mapped[str] = mapped_column(String(20), default=Status.DRAFT.value, index=True)

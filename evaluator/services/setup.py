@@ -315,3 +315,23 @@ def change_status(
         pass  # reopening keeps submissions; evaluators may revise
     evaluation.status = target
     session.commit()
+
+
+def update_context(
+    session: Session, evaluation: Evaluation, context: dict, weights: dict[str, float],
+    expected_version: int,
+) -> None:
+    """Structured program context (relevance matching) and the facet weights."""
+    from ..scoring import relevance as core
+
+    core.facet_weights(weights)  # raises InvalidWeights with a clear message
+    for band in ("budget_band", "duration_band"):
+        value = context.get(band)
+        if value and (value[0] is None) != (value[1] is None):
+            raise WorkflowError("Give both ends of a band, or neither.")
+        if value and value[0] is not None and (value[0] < 0 or value[1] < 0):
+            raise WorkflowError("Bands cannot be negative.")
+    _touch(evaluation, expected_version)
+    evaluation.context = context
+    evaluation.relevance_weights = weights
+    session.commit()

@@ -95,7 +95,10 @@ def detail(vendor_id: int):
     dossier = dossier_service.vendor_dossier(db.session, vendor_id)
     if dossier is None:
         abort(404)
-    return render_template("vendors/detail.html", d=dossier, vendor=dossier.vendor)
+    from ..services.references import checks_by_case_study
+
+    return render_template("vendors/detail.html", d=dossier, vendor=dossier.vendor,
+                           checks=checks_by_case_study(db.session, vendor_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -374,3 +377,6 @@ def _field_error(form, exc: DossierError) -> None:
 
 def _status(form) -> int:
     return 400 if request.method == "POST" and form.errors else 200
+
+
+from . import reference_routes  # noqa: E402,F401  (register views)
