@@ -517,3 +517,35 @@ def test_ranking_unknown_lens_and_unknown_evaluation_are_clear_errors(app):
     result = run(app, "ranking", "4242", "--json")
     assert result.exit_code != 0
     assert "There is no evaluation with id 4242." in result.output
+
+
+def test_program_context_round_trips_and_bad_context_is_refused(app, tmp_path):
+    import json as _json
+
+    from evaluator.extensions import db as _db
+    from evaluator.models import Evaluation as _Evaluation
+
+    doc = {"format": "evaluator/evaluation@1", "title": "Context round trip",
+           "scale": {"min": 1, "max": 5},
+           "criteria": [{"key": "setbacks", "name": "Handling setbacks", "weight": 1}],
+           "vendors": [{"name": "Ctx Co"}],
+           "context": {"sector": "Financial services", "regimes": ["DORA"],
+                       "budget_band": [1000000, 5000000]},
+           "relevance_weights": {"sector": 5}}
+    path = tmp_path / "ctx.json"
+    path.write_text(_json.dumps(doc))
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["import-evaluation", str(path)])
+    assert out.exit_code == 0, out.output
+    evaluation_id = int(out.output.strip().splitlines()[-1])
+    stored = _db.session.get(_Evaluation, evaluation_id)
+    assert stored.context["regimes"] == ["DORA"] and stored.relevance_weights == {"sector": 5.0}
+    exported = _json.loads(runner.invoke(args=["export-evaluation", str(evaluation_id)]).output)
+    assert exported["context"] == doc["context"]
+    doc["context"] = {"sector": "x", "budget_band": [5, "lots"], "colour": "red"}
+    doc["title"] = "Bad context"
+    path.write_text(_json.dumps(doc))
+    out = runner.invoke(args=["import-evaluation", str(path)])
+    assert out.exit_code != 0
+    assert "$.context.budget_band" in out.output and "$.context.colour" in out.output
+    assert _db.session.query(_Evaluation).filter_by(title="Bad context").count() == 0

@@ -151,6 +151,8 @@ class EvaluationSpec:
     conflicts: tuple[ConflictSpec, ...] = ()
     program_context: str = ""
     status: str = DEFAULT_STATUS
+    context: dict = field(default_factory=dict)
+    relevance_weights: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,7 @@ def validate_document(data: Any) -> EvaluationSpec:
     c = _Checker()
     top = c.obj(data, "$", ("format", "title", "scale", "criteria"),
                 ("program_context", "status", "vendors", "evaluators", "scores", "lenses",
-                 "conflicts"))
+                 "conflicts", "context", "relevance_weights"))
     if top is None:
         raise InterchangeError(c.issues)
     fmt = top.get("format")
@@ -343,6 +345,9 @@ def validate_document(data: Any) -> EvaluationSpec:
         else:
             status = value
 
+    context = _context(c, top.get("context")) if "context" in top else {}
+    relevance_weights = (_relevance_weights(c, top.get("relevance_weights"))
+                         if "relevance_weights" in top else {})
     scale = _scale(c, top.get("scale")) if "scale" in top else None
     criteria = _criteria(c, top, scale)
     keys = {cr.key for cr in criteria}
@@ -363,8 +368,60 @@ def validate_document(data: Any) -> EvaluationSpec:
         title=title, scale_min=scale[0], scale_max=scale[1], criteria=tuple(criteria),
         vendors=tuple(vendors), evaluators=tuple(members), scores=tuple(scores),
         lenses=tuple(lenses), conflicts=tuple(conflicts), program_context=program_context,
-        status=status,
+        status=status, context=context, relevance_weights=relevance_weights,
     )
+
+
+CONTEXT_LISTS = ("regimes", "regions", "residency", "systems", "certifications")
+CONTEXT_TEXT = ("sector", "org_size")
+CONTEXT_BANDS = ("budget_band", "duration_band")
+
+
+def _context(c: _Checker, value: Any) -> dict:
+    """The structured program context (relevance matching); see docs/formats.md."""
+    if not isinstance(value, dict):
+        c.fail("$.context", f"must be an object, got {_kind(value)}")
+        return {}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        where = f"$.context.{key}"
+        if key in CONTEXT_TEXT:
+            if not isinstance(item, str) or len(item) > 120:
+                c.fail(where, "must be a text of at most 120 characters")
+            else:
+                out[key] = item.strip()
+        elif key in CONTEXT_LISTS:
+            if not isinstance(item, list) or not all(isinstance(x, str) for x in item):
+                c.fail(where, "must be a list of texts")
+            else:
+                out[key] = [x.strip() for x in item if x.strip()]
+        elif key in CONTEXT_BANDS:
+            ok = item is None or (
+                isinstance(item, list) and len(item) == 2
+                and all(isinstance(x, int | float) and not isinstance(x, bool) and x >= 0
+                        for x in item))
+            if not ok:
+                c.fail(where, "must be null or [low, high] with two non-negative numbers")
+            else:
+                out[key] = item
+        else:
+            allowed = ", ".join(CONTEXT_TEXT + CONTEXT_LISTS + CONTEXT_BANDS)
+            c.fail(where, f"unknown field (allowed: {allowed})")
+    return out
+
+
+def _relevance_weights(c: _Checker, value: Any) -> dict:
+    from ..scoring.relevance import facet_weights
+
+    if not isinstance(value, dict):
+        c.fail("$.relevance_weights", f"must be an object, got {_kind(value)}")
+        return {}
+    try:
+        facet_weights(value)
+    except (scoring.ScoringError, TypeError) as exc:
+        c.fail("$.relevance_weights", str(exc))
+        return {}
+    return {k: float(v) for k, v in value.items()}
 
 
 def _scale(c: _Checker, value: Any) -> tuple[int, int] | None:
@@ -766,7 +823,8 @@ def _import(session: Session, spec: EvaluationSpec) -> ImportResult:
 
     evaluation = Evaluation(
         title=spec.title, program_context=spec.program_context, scale_min=spec.scale_min,
-        scale_max=spec.scale_max, status=spec.status,
+        scale_max=spec.scale_max, status=spec.status, context=dict(spec.context),
+        relevance_weights=dict(spec.relevance_weights),
     )
     criteria = {}
     for position, x in enumerate(spec.criteria):
@@ -866,6 +924,8 @@ def export_document(session: Session, evaluation_id: int) -> dict[str, Any]:
         "format": FORMAT,
         "title": evaluation.title,
         "program_context": evaluation.program_context or "",
+        "context": dict(evaluation.context or {}),
+        "relevance_weights": dict(evaluation.relevance_weights or {}),
         "status": status,
         "scale": {"min": evaluation.scale_min, "max": evaluation.scale_max},
         "criteria": [
