@@ -8,7 +8,7 @@ import hmac
 import json
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -83,6 +83,11 @@ def verify(secret: str, headers: dict, body: bytes, tolerance: int = 300) -> dic
     if not hmac.compare_digest(expected, parts["v1"]):
         raise ValueError("bad signature")
     return json.loads(body)
+
+
+def _utc(value):
+    """Aware UTC whatever the backend returns (SQLite: naive UTC; PostgreSQL: aware)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _hook(url, events=("decision.recorded", "scores.submitted")):
@@ -193,8 +198,7 @@ def test_failed_delivery_is_retried_with_backoff_and_every_attempt_recorded(
     db.session.refresh(delivery)
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
     assert delivery.response_status == 500 and "500" in delivery.last_error
-    first_wait = delivery.next_attempt_at.replace(tzinfo=None) - \
-        delivery.last_attempt_at.replace(tzinfo=None)
+    first_wait = _utc(delivery.next_attempt_at) - _utc(delivery.last_attempt_at)
     assert timedelta(seconds=29) <= first_wait <= timedelta(seconds=31)
     # Not due yet: nothing is sent.
     assert webhook_service.deliver_due(db.session) == {}
@@ -203,7 +207,7 @@ def test_failed_delivery_is_retried_with_backoff_and_every_attempt_recorded(
     assert webhook_service.deliver_due(db.session, now=later) == {"pending": 1}
     db.session.refresh(delivery)
     assert delivery.attempts == 2 and delivery.response_status == 503
-    second_wait = delivery.next_attempt_at.replace(tzinfo=None) - later.replace(tzinfo=None)
+    second_wait = _utc(delivery.next_attempt_at) - later
     assert second_wait == timedelta(seconds=webhook_service.BACKOFF[1])  # the wait grows
     assert webhook_service.deliver_due(db.session, now=later + second_wait) == {"delivered": 1}
     db.session.refresh(delivery)
