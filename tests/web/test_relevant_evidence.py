@@ -18,8 +18,8 @@ from evaluator.models import (
     Status,
     Vendor,
 )
-from evaluator.services.templates import ensure_builtin_template
 from evaluator.services.evaluations import create_from_template
+from evaluator.services.templates import ensure_builtin_template
 from tests.conftest import login, make_user, post
 
 
