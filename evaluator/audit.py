@@ -16,8 +16,10 @@ from flask_login import current_user
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent
-from .models import audit_guard  # noqa: F401  (database triggers: audit rows append-only)
+from .models import (
+    AuditEvent,
+    audit_guard,  # noqa: F401  (database triggers: audit rows append-only)
+)
 
 REDACTED_FIELDS = {"password_hash"}
 NOISE_FIELDS = {"version", "updated_at", "created_at"}
