@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -116,3 +117,38 @@ def register(app: Flask) -> None:
             click.echo(json.dumps(result, indent=2, ensure_ascii=False))
         else:
             click.echo(ranking_table(result))
+
+    @app.cli.command("memo")
+    @click.argument("evaluation_id", metavar="ID", type=int)
+    @click.option("-o", "--output", "output", required=True, metavar="FILE.pdf",
+                  type=click.Path(dir_okay=False, writable=True),
+                  help="Where to write the PDF (replaced only once the memo is complete).")
+    @click.option("--lens", default=None, metavar="NAME",
+                  help="Recommend under this stakeholder lens's weights instead of the criteria's.")
+    def memo(evaluation_id: int, output: str, lens: str | None) -> None:
+        """Write the PDF recommendation memo of an evaluation."""
+        from .. import memos
+        from ..services import memos as memo_service
+
+        with memos.gc_paused():
+            try:
+                context = memo_service.build_memo(db.session, evaluation_id, lens=lens,
+                                                  prepared_by="flask memo (CLI)")
+            except memo_service.EvaluationNotFound as exc:
+                raise click.ClickException(str(exc)) from exc
+            except scoring.ScoringError as exc:
+                raise click.ClickException(f"Evaluation {evaluation_id}: {exc}") from exc
+            pdf = memos.render_pdf(memos.render_memo_html(context))
+        target = Path(output)
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            partial.write_bytes(pdf.data)
+            partial.replace(target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise click.ClickException(f"{output}: cannot write the file ({exc.strerror}).") from exc
+        with acting_as(None, "cli"):
+            memo_service.record_export(db.session, context, pages=pdf.pages,
+                                       size=len(pdf.data), via="cli")
+        click.echo(f"Wrote {output}: {pdf.pages} pages, {len(pdf.data):,} bytes. "
+                   f"Fingerprint {context.fingerprint}")
