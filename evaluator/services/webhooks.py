@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -227,9 +228,12 @@ class AttemptResult:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> AttemptResult:
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        return AttemptResult(False, None, "only http and https webhook URLs are delivered")
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+        # Scheme checked above: no file: or custom schemes.
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # nosec B310
             return AttemptResult(200 <= response.status < 300, response.status, "")
     except urllib.error.HTTPError as exc:
         return AttemptResult(False, exc.code, f"HTTP {exc.code} {exc.reason}")
