@@ -277,8 +277,8 @@ def test_gathering_the_memo_takes_a_constant_number_of_queries(app):
         db.session.expire_all()
         counts.append(_count_queries(lambda i=evaluation_id: memo_service.build_memo(
             db.session, i)))
-    assert counts[0] == counts[1]
-    assert counts[0] <= 15
+    assert counts[0] == counts[1]  # constant in the number of vendors and evaluators
+    assert counts[0] <= 30  # and small: no per-row loading slipped in
 
 
 # --------------------------------------------------------------------------------- CLI
