@@ -37,6 +37,7 @@ from ..models import (
 )
 from . import analysis as analysis_service
 from . import decisions as decision_service
+from . import relevance as relevance_service
 from .dossier import narrative_texts
 from .vendors import realism_of
 
@@ -90,6 +91,7 @@ class Memo:
     generated_at: datetime
     criteria: dict[str, Any] = field(default_factory=dict)  # key -> EvaluationCriterion
     leading_count: int = 0  # vendors shown in full detail
+    relevance: dict[int, Any] = field(default_factory=dict)  # vendor id -> VendorEvidence
     flip_chart_within: float = 0.0  # share: the flip chart is shown for flips this close
 
 
@@ -156,6 +158,7 @@ def build_memo(session: Session, evaluation_id: int, *, lens: str | None = None,
             "flips": charts.flip_tornado(ranking) if hinges else None,
             "lenses": charts.lens_comparison(ranking),
         },
+        relevance=relevance_service.for_evaluation(session, evaluation),
         prepared_by=prepared_by, generated_at=datetime.now(UTC), criteria=criteria,
         leading_count=min(LEADING_VENDORS, len(vendors)), flip_chart_within=FLIP_CHART_WITHIN,
     )
