@@ -49,10 +49,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .evaluations.routes import bp as evaluations_bp
     from .main.routes import bp as main_bp
     from .outcomes.routes import bp as outcomes_bp
+    from .portal.routes import bp as portal_bp
     from .vendors.routes import bp as vendors_bp
 
     for bp in (auth_bp, main_bp, vendors_bp, evaluations_bp, outcomes_bp, admin_bp, api_bp,
-               integration_bp):
+               integration_bp, portal_bp):
         app.register_blueprint(bp)
 
     from .cli import register_cli

@@ -41,4 +41,10 @@ def setup_login(app: Flask) -> None:
 
 
 # Every other endpoint needs a logged-in user (checked centrally, so no route can forget it).
-PUBLIC_ENDPOINTS = {"auth.login", "main.healthz", "static"}
+PUBLIC_ENDPOINTS = {
+    "auth.login", "main.healthz", "static",
+    # Vendor portal: no login, the invitation token in the URL is the key (portal/routes.py).
+    "portal.vendor.welcome", "portal.vendor.start", "portal.vendor.submit",
+    "portal.vendor.profile", "portal.vendor.new_case_study", "portal.vendor.edit_case_study",
+    "portal.vendor.remove_case_study", "portal.vendor.answers",
+}

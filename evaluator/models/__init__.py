@@ -23,6 +23,7 @@ from .integration import (
     WebhookDelivery,
 )
 from .outcomes import AuditEvent, OutcomeModel, PastProgram
+from .portal import InvitationStatus, PortalInvitation, PortalSection, PortalSubmission
 from .references import ClaimType, ReferenceCheck, ReferenceClaim, Verdict
 from .users import Role, User
 from .vendors import (
@@ -38,6 +39,7 @@ from .vendors import (
 )
 
 __all__ = [
+    "InvitationStatus", "PortalInvitation", "PortalSection", "PortalSubmission",
     "ClaimType", "ReferenceCheck", "ReferenceClaim", "Verdict",
     "ApiToken", "DeliveryStatus", "InboxImport", "TokenScope", "Webhook", "WebhookDelivery",
     "AuditEvent", "CaseStudy", "Certification", "Conflict", "CriteriaTemplate", "Decision",

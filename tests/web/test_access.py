@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from evaluator.api.routes import PUBLIC_API_ENDPOINTS
 from evaluator.auth import PUBLIC_ENDPOINTS
 from evaluator.extensions import db
-from evaluator.models import ApiToken, Evaluation, Role
+from evaluator.models import ApiToken, AuditEvent, Evaluation, PortalInvitation, Role
 from evaluator.services import api_tokens
+from evaluator.services import portal as portal_service
 from evaluator.services.demo import seed_demo
+from evaluator.services.dossier import list_guides
 from tests.conftest import csrf_token, login, make_user
 
 # Routes open to every logged-in user (the register is shared across evaluations). Adding a route
@@ -38,6 +42,8 @@ def _method(rule) -> str:
 
 def _rule_kind(app, rule) -> str:
     view = app.view_functions[rule.endpoint]
+    if rule.endpoint.startswith("portal.vendor."):
+        return "portal-token"  # public, but only with a valid invitation token (tests below)
     if rule.endpoint in PUBLIC_ENDPOINTS or rule.endpoint in PUBLIC_API_ENDPOINTS:
         return "public"
     if rule.endpoint.startswith("api."):
@@ -59,7 +65,7 @@ def test_every_route_has_a_decided_rule(app):
 def test_anonymous_requests_are_sent_to_login(app, client):
     token = csrf_token(client, "/login")
     for rule in _rules(app):
-        if _rule_kind(app, rule) == "public":
+        if _rule_kind(app, rule) in ("public", "portal-token"):
             continue
         method = _method(rule)
         response = client.open(_url(rule, {}), method=method, data={"csrf_token": token})
@@ -146,3 +152,50 @@ def test_the_openapi_document_is_public(app, client):
     assert _rule_kind(app, next(r for r in _rules(app) if r.endpoint == "api.openapi")) == \
         "public"
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def _portal_rules(app):
+    return [r for r in _rules(app) if _rule_kind(app, r) == "portal-token"]
+
+
+def test_portal_endpoints_are_public_only_behind_a_token(app):
+    """Listed as public (no login) and each takes the token: nothing else opens them."""
+    rules = _portal_rules(app)
+    assert len(rules) >= 8
+    for rule in rules:
+        assert rule.endpoint in PUBLIC_ENDPOINTS, rule.rule
+        assert "token" in rule.arguments and rule.rule.startswith("/portal/<token>"), rule.rule
+    public_portal = {e for e in PUBLIC_ENDPOINTS if e.startswith("portal.")}
+    assert public_portal == {r.endpoint for r in rules}
+
+
+def test_portal_endpoints_give_nothing_without_a_valid_token(app, client):
+    app.config["PORTAL_LIMIT_PER_ADDRESS"] = "10000 per minute"
+    lead = make_user("lead-p@example.com", role=Role.LEAD)
+    guide = list_guides(db.session)[0]
+
+    def issue(name):
+        return portal_service.create_invitation(db.session, lead, portal_service.InvitationRequest(
+            contact_email="c@vendor.example", sections=("profile", "case_studies", "answers"),
+            new_vendor_name=name, guide_id=guide.id))
+
+    valid, expired, revoked = issue("Valid Co"), issue("Expired Co"), issue("Revoked Co")
+    expired.invitation.expires_at = expired.invitation.created_at - timedelta(seconds=1)
+    db.session.commit()
+    portal_service.revoke(db.session, revoked.invitation.id)
+    altered = valid.token[:-1] + ("A" if valid.token[-1] != "A" else "B")
+    csrf = csrf_token(client, f"/portal/{valid.token}")
+    before = db.session.scalar(func.count(AuditEvent.id))
+    bodies = set()
+    for rule in _portal_rules(app):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for token in ("", "x", altered, expired.token, revoked.token, "evk_" + "a" * 43):
+                values = {"token": token or "%20", "key": "00000000"}
+                url = rule.build(values, append_unknown=False)[1]
+                response = client.open(url, method=method, data={"csrf_token": csrf})
+                assert response.status_code == 404, (rule.rule, method, token)
+                if token:
+                    bodies.add(response.get_data(as_text=True))
+    assert len(bodies) == 1  # the same answer whatever was wrong with the link
+    assert db.session.scalar(func.count(AuditEvent.id)) == before  # nothing written
+    assert db.session.get(PortalInvitation, valid.invitation.id).status == "invited"
