@@ -10,11 +10,11 @@ PORT ?= 5000
 
 install: $(STAMP)
 
-# Re-installs only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml
+# Re-installs only when pyproject.toml or constraints.txt changed since the last install.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 run: install
