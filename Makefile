@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run serve test test-pg e2e lint bench clean-db
+.PHONY: install run serve test test-pg e2e lint bench bench-load clean-db
 
 install: $(STAMP)
 
@@ -47,6 +47,11 @@ lint: install
 
 bench: install
 	$(BIN)/pytest bench --benchmark-enable -p no:cacheprovider
+
+# Pages under gunicorn + wrk, SQLite and PostgreSQL (database perfbench), large data set;
+# writes bench/results/load-pages.json and docs/perf-latency.svg (see docs/PERFORMANCE.md).
+bench-load: install
+	$(BIN)/python bench/load_pages.py --plot $${BENCH_ARGS:-}
 
 clean-db:
 	rm -f instance/evaluator.db instance/evaluator.db-wal instance/evaluator.db-shm

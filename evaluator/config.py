@@ -92,3 +92,28 @@ def configure(app, test_config: dict | None = None) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = "memory://"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgres_engine_options(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+
+
+def postgres_engine_options(base: dict) -> dict:
+    """The PostgreSQL pool profile (docs/PERFORMANCE.md, "Production profile").
+
+    Each gunicorn worker is one process with its own pool; a sync worker serves one request at a
+    time, so a small pool suffices: connections per instance = workers x (DB_POOL_SIZE +
+    DB_MAX_OVERFLOW), and the sum over all instances must stay below the server's
+    max_connections. DB_STATEMENT_TIMEOUT_MS (milliseconds, 0 = none) ends a runaway query on
+    the server instead of letting it hold a worker.
+    """
+    options = dict(base)
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_size", int(os.environ.get("DB_POOL_SIZE", "2")))
+    options.setdefault("max_overflow", int(os.environ.get("DB_MAX_OVERFLOW", "2")))
+    options.setdefault("pool_recycle", 1800)  # seconds; ahead of typical idle-connection reapers
+    timeout_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "30000"))
+    if timeout_ms > 0:
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args.setdefault("options", f"-c statement_timeout={timeout_ms}")
+        options["connect_args"] = connect_args
+    return options

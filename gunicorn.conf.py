@@ -1,0 +1,29 @@
+"""gunicorn settings of `make serve` and the load benchmark (read from the working directory).
+
+Measured in docs/PERFORMANCE.md ("Page load under gunicorn"). Command-line flags override these.
+"""
+
+import gc
+import os
+
+workers = int(os.environ.get("WORKERS", "4"))  # ~2 per core: sync workers, CPU-bound pages
+timeout = 120  # seconds: the PDF memo takes seconds under load; a hung worker is still recycled
+graceful_timeout = 30
+# Recycle each worker after ~1,000 requests (jitter so they do not restart together): bounds the
+# memory that PDF rendering (WeasyPrint, fontTools) leaves behind.
+max_requests = 1000
+max_requests_jitter = 100
+
+
+def post_worker_init(worker):
+    """Move the ~240,000 objects of the loaded app (numpy, scikit-learn, WeasyPrint, SQLAlchemy
+    mappers) out of the garbage collector's reach, and collect young objects less often.
+
+    Why: a page that loads a few thousand ORM rows triggers several full collections, and each
+    walked every long-lived object: the dashboard with 200 evaluations spent most of its time in
+    the collector (see docs/PERFORMANCE.md). Frozen objects are never freed, which is right for
+    modules and mappers that live as long as the worker.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
