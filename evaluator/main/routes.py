@@ -12,8 +12,8 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def dashboard():
-    evaluations = evaluation_service.visible_evaluations(db.session, current_user)
-    return render_template("main/dashboard.html", evaluations=evaluations)
+    board = evaluation_service.build_dashboard(db.session, current_user)
+    return render_template("main/dashboard.html", board=board, evaluations=board.evaluations)
 
 
 @bp.route("/healthz")

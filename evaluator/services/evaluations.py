@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Evaluation, Membership, Score, ShortlistEntry
+from ..models import Evaluation, MemberRole, Membership, Score, ShortlistEntry, Status
 
 
 def visible_evaluations(session: Session, user) -> list[Evaluation]:
@@ -17,6 +19,105 @@ def visible_evaluations(session: Session, user) -> list[Evaluation]:
             Membership.user_id == user.id
         )
     return list(session.scalars(stmt.order_by(Evaluation.created_at.desc(), Evaluation.id.desc())))
+
+
+@dataclass(frozen=True)
+class ScoringGap:
+    """How far one evaluator is with one evaluation: cells given (a value or "insufficient
+    evidence") out of the cells expected (criteria x shortlisted vendors without a conflict)."""
+
+    evaluation: Evaluation
+    membership: Membership
+    given: int
+    expected: int
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.expected - self.given)
+
+
+@dataclass(frozen=True)
+class LeadFollowUp:
+    """An evaluation in scoring that the lead runs, with the evaluators yet to submit."""
+
+    evaluation: Evaluation
+    gaps: list[ScoringGap]
+
+    @property
+    def missing(self) -> int:
+        return sum(g.missing for g in self.gaps)
+
+
+@dataclass
+class Dashboard:
+    """What each role does next. A user can hold several roles across evaluations, so every
+    list is filled from the user's membership in each evaluation (admins act as leads)."""
+
+    evaluations: list[Evaluation]
+    scoring_tasks: list[ScoringGap] = field(default_factory=list)  # evaluator: still to submit
+    submitted: list[ScoringGap] = field(default_factory=list)  # evaluator: done, scoring open
+    follow_ups: list[LeadFollowUp] = field(default_factory=list)  # lead: missing scores
+    to_set_up: list[Evaluation] = field(default_factory=list)  # lead: drafts
+    in_review: list[Evaluation] = field(default_factory=list)  # lead/observer: ready to compare
+
+    @property
+    def leads_any(self) -> bool:
+        return bool(self.follow_ups or self.to_set_up)
+
+
+def build_dashboard(session: Session, user) -> Dashboard:
+    """Three queries for the evaluations (with members, shortlist, criteria and conflicts
+    eager-loaded) and one aggregate count of given scores: constant in the number of rows."""
+    stmt = select(Evaluation).options(
+        selectinload(Evaluation.members).selectinload(Membership.user),
+        selectinload(Evaluation.shortlist),
+        selectinload(Evaluation.criteria),
+        selectinload(Evaluation.conflicts),
+    )
+    if not user.is_admin:
+        stmt = stmt.join(Membership, Membership.evaluation_id == Evaluation.id).where(
+            Membership.user_id == user.id
+        )
+    evaluations = list(
+        session.scalars(stmt.order_by(Evaluation.created_at.desc(), Evaluation.id.desc()))
+    )
+    board = Dashboard(evaluations=evaluations)
+    scoring_ids = [e.id for e in evaluations if e.status == Status.SCORING.value]
+    given: dict[tuple[int, int], int] = {}
+    if scoring_ids:
+        rows = session.execute(
+            select(Score.evaluation_id, Score.evaluator_id, func.count())
+            .where(
+                Score.evaluation_id.in_(scoring_ids),
+                or_(Score.value.is_not(None), Score.insufficient_evidence.is_(True)),
+            )
+            .group_by(Score.evaluation_id, Score.evaluator_id)
+        )
+        given = {(eid, uid): n for eid, uid, n in rows}
+
+    def gap(evaluation: Evaluation, member: Membership) -> ScoringGap:
+        conflicted = {c.vendor_id for c in evaluation.conflicts if c.user_id == member.user_id}
+        vendors = sum(1 for s in evaluation.shortlist if s.vendor_id not in conflicted)
+        return ScoringGap(evaluation, member, given.get((evaluation.id, member.user_id), 0),
+                          vendors * len(evaluation.criteria))
+
+    for evaluation in evaluations:
+        mine = next((m for m in evaluation.members if m.user_id == user.id), None)
+        role = mine.role if mine else None
+        is_lead = user.is_admin or role == MemberRole.LEAD.value
+        status = evaluation.status
+        if status == Status.SCORING.value and role == MemberRole.EVALUATOR.value:
+            entry = gap(evaluation, mine)
+            (board.submitted if mine.submitted_at else board.scoring_tasks).append(entry)
+        if status == Status.DRAFT.value and is_lead:
+            board.to_set_up.append(evaluation)
+        if status == Status.SCORING.value and is_lead:
+            gaps = [gap(evaluation, m) for m in evaluation.members
+                    if m.role == MemberRole.EVALUATOR.value and not m.submitted_at]
+            board.follow_ups.append(LeadFollowUp(evaluation, gaps))
+        if status == Status.REVIEW.value and (is_lead or role == MemberRole.OBSERVER.value):
+            board.in_review.append(evaluation)
+    return board
 
 
 def load_detail(session: Session, evaluation_id: int) -> Evaluation | None:
