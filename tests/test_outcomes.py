@@ -284,3 +284,19 @@ def test_record_outcome_without_snapshot_uses_the_scores(app):
 
 def test_model_errors_are_domain_errors():
     assert issubclass(InsufficientData, OutcomeModelError)
+
+
+def test_relevant_evidence_is_a_pre_award_feature_filled_from_the_dossier(app):
+    from evaluator.models import CaseStudy, ShortlistEntry, Vendor
+    from evaluator.services.outcomes import dossier_features
+
+    evaluation = Evaluation(title="Features", context={"sector": "Energy"})
+    vendor = Vendor(name="Feature Co", case_studies=[
+        CaseStudy(title="Grid", client_sector="Energy", planned_months=10, actual_months=9),
+        CaseStudy(title="Shop", client_sector="Retail")])
+    evaluation.shortlist.append(ShortlistEntry(vendor=vendor))
+    db.session.add(evaluation)
+    db.session.commit()
+    features = dossier_features(db.session, evaluation)[vendor.id]
+    assert features == {"relevant_case_studies": 1.0, "relevant_on_time_share": 1.0,
+                        "mean_relevance": 0.5}

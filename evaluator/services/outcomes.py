@@ -536,6 +536,27 @@ def _summary(model: OutcomeModel, evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
+#: Pre-award features the app fills from the dossier at prediction time (docs/formats.md).
+DOSSIER_FEATURES = ("relevant_case_studies", "relevant_on_time_share", "mean_relevance")
+
+
+def dossier_features(session: Session, evaluation: Evaluation) -> dict[int, dict[str, float]]:
+    """Relevant-evidence features per shortlisted vendor (services/relevance.py): how many of its
+    case studies match our program context, their on-time share and the mean relevance (0-1)."""
+    from . import relevance as relevance_service
+
+    out: dict[int, dict[str, float]] = {}
+    for vendor_id, evidence in relevance_service.for_evaluation(session, evaluation).items():
+        summary = evidence.summary
+        features = {"relevant_case_studies": float(summary.n_relevant)}
+        if summary.relevant_on_time_share is not None:
+            features["relevant_on_time_share"] = summary.relevant_on_time_share
+        if summary.mean_relevance is not None:
+            features["mean_relevance"] = summary.mean_relevance
+        out[vendor_id] = features
+    return out
+
+
 def model_for_ranking(
     session: Session, evaluation: Evaluation, analysis: scoring.Analysis,
     *, extra_features: dict[int, dict[str, float]] | None = None,
@@ -558,8 +579,9 @@ def model_for_ranking(
       pass it to analysis.ranking_object(..., predictions=...).
 
     Inputs: criterion-key features take the vendor's current criterion means from
-    `analysis.ranking.results`; other features come from `extra_features[vendor_id]` when given,
-    else take the training median (flagged `imputed`). A vendor gets no prediction when a
+    `analysis.ranking.results`; other features come from `extra_features[vendor_id]` (by default
+    the relevant-evidence features of `dossier_features`), else take the training median
+    (flagged `imputed`). A vendor gets no prediction when a
     criterion feature of this evaluation has no mean for it, or when imputed features carry
     more than half of the model's total effect. When the model shows no skill in validation,
     every prediction is withheld (predictions_withheld true, predictions empty).
@@ -572,6 +594,8 @@ def model_for_ranking(
     except core.OutcomeModelError:
         log.exception("outcome model %s cannot be read; ignoring it", model.id)
         return None, {}
+    if extra_features is None:
+        extra_features = dossier_features(session, evaluation)
     summary = _summary(model, evaluation)
     withheld = model.metrics.get("skill") == "none"
     criterion_keys = {c.key for c in evaluation.criteria}
