@@ -43,6 +43,11 @@ def test_upgrade_to_head_matches_models_and_downgrades(fresh_url):
                 MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
             )
         assert diff == [], f"models and migrations differ: {diff}"
+        with db.engine.begin() as conn:  # the append-only triggers survive every migration
+            conn.execute(text("INSERT INTO audit_events (at, actor, action, entity_type) "
+                              "VALUES (CURRENT_TIMESTAMP, 'x', 'create', 'Vendor')"))
+        with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_events SET actor = 'y'"))
         tables = set(inspect(db.engine).get_table_names())
         assert {"vendors", "evaluations", "scores", "audit_events"} <= tables
         downgrade(revision="base")

@@ -47,7 +47,8 @@ class AuditEvent(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(Integer, index=True)  # no FK: outlives users
     actor: Mapped[str] = mapped_column(String(254), default="system")
-    action: Mapped[str] = mapped_column(String(20))  # create, update, delete
+    # create, update, delete, or an explicit event such as export_memo, portal.email_invitation
+    action: Mapped[str] = mapped_column(String(60))
     entity_type: Mapped[str] = mapped_column(String(60), index=True)
     entity_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before: Mapped[dict | None] = mapped_column(JSON)

@@ -255,7 +255,8 @@ def test_same_score_from_two_tabs_is_not_lost_silently(client):
     url = f"/evaluations/{evaluation.id}/score?vendor={vendors[0].id}"
     first = _sheet(evaluation, vendors[0], {"setbacks": 2})
     assert post(client, url, first, token_from=url).status_code == 302
-    score = db.session.scalar(select(Score))
+    setbacks = next(c for c in evaluation.criteria if c.key == "setbacks")
+    score = db.session.scalar(select(Score).where(Score.criterion_id == setbacks.id))
     versions = {score.criterion_id: score.version}
     tab_a = _sheet(evaluation, vendors[0], {"setbacks": 4}, versions)
     tab_b = _sheet(evaluation, vendors[0], {"setbacks": 1}, versions)
@@ -264,7 +265,7 @@ def test_same_score_from_two_tabs_is_not_lost_silently(client):
     assert r.status_code == 409
     assert "changed in another tab" in r.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.scalar(select(Score.value)) == 4
+    assert db.session.scalar(select(Score.value).where(Score.criterion_id == setbacks.id)) == 4
     # The autosave endpoint answers the same conflict as JSON.
     r = post(client, f"/evaluations/{evaluation.id}/score/autosave?vendor={vendors[0].id}",
              tab_b, token_from=url, headers={"Accept": "application/json"})
