@@ -127,3 +127,21 @@ def logged_in(client):
         return user
 
     return _login
+
+
+def count_queries(client, url: str) -> int:
+    """GET url and return how many SQL statements the request ran (asserts a 200)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200, url
+    return len(statements)

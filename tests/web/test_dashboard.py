@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from evaluator.extensions import db
 from evaluator.models import (
@@ -21,7 +21,7 @@ from evaluator.models import (
     User,
     Vendor,
 )
-from tests.conftest import csrf_token, login, make_user
+from tests.conftest import count_queries, csrf_token, login, make_user
 
 
 def _evaluation(title, status, *, n_vendors=2, n_criteria=3, lead=None, observer=None,
@@ -153,19 +153,6 @@ def test_empty_dashboards_say_what_to_do_next(client):
     assert "You are not a member of any evaluation yet." in _text(html)
 
 
-def _count_queries(client, url="/"):
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def test_dashboard_query_count_is_constant_in_the_number_of_evaluations(client):
@@ -175,13 +162,13 @@ def test_dashboard_query_count_is_constant_in_the_number_of_evaluations(client):
     _give(evaluation, evaluators[0], vendors, 2)
     db.session.commit()
     login(client, "lead@example.com")
-    n_small = _count_queries(client)
+    n_small = count_queries(client, "/")
     for i in range(6):
         status = [Status.SCORING, Status.REVIEW, Status.DRAFT][i % 3]
         e, vs = _evaluation(f"More {i}", status, n_vendors=4, n_criteria=5, lead=lead,
                             evaluators=evaluators)
         _give(e, evaluators[i % 3], vs, 7)
     db.session.commit()
-    n_large = _count_queries(client)
+    n_large = count_queries(client, "/")
     assert n_small == n_large
     assert n_small < 15

@@ -8,7 +8,6 @@ and asserts the same count. A page that loads a relation per row fails here.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from evaluator.extensions import db
 from evaluator.models import (
@@ -29,24 +28,11 @@ from evaluator.models import (
     User,
     Vendor,
 )
-from tests.conftest import login, make_user
+from tests.conftest import count_queries, login, make_user
 
 _serial = iter(range(1_000_000))
 
 
-def _count_queries(client, url: str) -> int:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 def _add_vendors(n: int) -> list[Vendor]:
@@ -95,9 +81,9 @@ def _add_programs(n: int, vendor: Vendor) -> None:
 
 
 def _assert_constant(client, url: str, grow) -> None:
-    small = _count_queries(client, url)
+    small = count_queries(client, url)
     grow()
-    large = _count_queries(client, url)
+    large = count_queries(client, url)
     assert small == large, f"{url}: {small} queries with little data, {large} with more"
 
 

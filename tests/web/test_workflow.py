@@ -4,7 +4,7 @@ decide. Assertions on status, redirects, visible text and database state re-read
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from evaluator import scoring
 from evaluator.extensions import db
@@ -21,7 +21,7 @@ from evaluator.models import (
     Vendor,
 )
 from evaluator.services.templates import ensure_builtin_template
-from tests.conftest import csrf_token, login, make_user, post
+from tests.conftest import count_queries, csrf_token, login, make_user, post
 
 
 def _lead_with_evaluation(client, title="Payments partner"):
@@ -315,28 +315,15 @@ def _build_evaluation(n_vendors, n_evaluators, n_criteria, tag):
     return evaluation
 
 
-def _count_queries(client, url):
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def test_comparison_page_query_count_is_constant(client):
     small = _build_evaluation(2, 2, 2, "small")
     large = _build_evaluation(8, 5, 9, "large")
     login(client, "lead-small@example.com")
-    n_small = _count_queries(client, f"/evaluations/{small.id}/compare")
+    n_small = count_queries(client, f"/evaluations/{small.id}/compare")
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, "lead-large@example.com")
-    n_large = _count_queries(client, f"/evaluations/{large.id}/compare")
+    n_large = count_queries(client, f"/evaluations/{large.id}/compare")
     assert n_small == n_large
     assert n_small < 20
