@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import CaseStudy, InterviewAnswer, MemberRole
 from ..services import analysis as analysis_service
 from ..services import decisions as decision_service
+from ..services import outcomes as outcome_service
 from ..services import relevance as relevance_service
 from ..services import scoring_entry
 from ..services.setup import WorkflowError
@@ -24,26 +25,23 @@ def _require_unblinded(membership):
         abort(403, "Scoring is blind: submit your own scores first, then the comparison opens.")
 
 
-def comparison(evaluation, membership, lens: str | None):
-    """Ranking object plus what the page shows beside it; raises scoring.ScoringError."""
+def comparison(evaluation, membership, lens: str | None, evidence=None):
+    """Ranking object plus what the page shows beside it; raises scoring.ScoringError.
+
+    evidence: the evaluation's relevant evidence when the caller has it already (the outcome
+    model's dossier features are then taken from it instead of being loaded again)."""
     scores = scoring_entry.visible_scores(db.session, evaluation, current_user, membership)
     inputs = analysis_service.build_inputs(evaluation, scores)
     result = analysis_service.analyse(inputs, lens=lens)
     names = {e.vendor_id: e.vendor.name for e in evaluation.shortlist}
     emails = {m.user_id: m.user.display_name for m in evaluation.members}
-    model, predictions = _model(evaluation, result)
+    extra = None if evidence is None else outcome_service.features_from_evidence(evidence)
+    model, predictions = outcome_service.model_for_ranking(
+        db.session, evaluation, result, extra_features=extra)
     ranking = analysis_service.ranking_object(
         evaluation, result, names=names, evaluator_emails=emails, model=model,
         predictions=predictions)
     return ranking, scores
-
-
-def _model(evaluation, result):
-    try:
-        from ..services.outcomes import model_for_ranking
-    except ImportError:  # the outcome model is optional until one is trained
-        return None, {}
-    return model_for_ranking(db.session, evaluation, result)
 
 
 def _evidence_index(scores):
@@ -63,7 +61,8 @@ def compare(evaluation_id: int):
     _require_unblinded(membership)
     lens = request.args.get("lens") or None
     try:
-        ranking, scores = comparison(evaluation, membership, lens)
+        evidence = relevance_service.for_evaluation(db.session, evaluation)
+        ranking, scores = comparison(evaluation, membership, lens, evidence)
     except scoring.ScoringError as exc:
         flash(str(exc), "error")
         if lens:
@@ -77,7 +76,7 @@ def compare(evaluation_id: int):
         "evaluations/compare.html", evaluation=evaluation, membership=membership,
         ranking=ranking, lens=lens, by_cell=by_cell, case_studies=case_studies, answers=answers,
         members={m.user_id: m.user for m in evaluation.members},
-        evidence=relevance_service.for_evaluation(db.session, evaluation),
+        evidence=evidence,
         charts={
             "scores": charts.score_bars(ranking),
             "profile": charts.criterion_profile(ranking),

@@ -44,6 +44,7 @@ from ..models import (
 )
 from . import analysis as analysis_service
 from . import evaluations as evaluation_service
+from . import outcomes as outcome_service
 from . import users as user_service
 
 FORMAT = "evaluator/evaluation@1"
@@ -975,12 +976,7 @@ def ranking_for(session: Session, evaluation_id: int, lens: str | None = None) -
     evaluation = _load(session, evaluation_id)
     scores = analysis_service.submitted_scores(session, evaluation.id)
     result = analysis_service.analyse(analysis_service.build_inputs(evaluation, scores), lens=lens)
-    try:
-        from .outcomes import model_for_ranking  # type: ignore[import-not-found]
-    except ImportError:  # the outcome model is optional until one is trained
-        model, predictions = None, {}
-    else:
-        model, predictions = model_for_ranking(session, evaluation, result)
+    model, predictions = outcome_service.model_for_ranking(session, evaluation, result)
     return analysis_service.ranking_object(
         evaluation, result, names={e.vendor_id: e.vendor.name for e in evaluation.shortlist},
         evaluator_emails={m.user_id: m.user.email for m in evaluation.members},

@@ -37,6 +37,7 @@ from ..models import (
 )
 from . import analysis as analysis_service
 from . import decisions as decision_service
+from . import outcomes as outcome_service
 from . import relevance as relevance_service
 from .dossier import narrative_texts
 from .vendors import realism_of
@@ -116,14 +117,6 @@ def load_evaluation(session: Session, evaluation_id: int) -> Evaluation:
     return evaluation
 
 
-def _model(session: Session, evaluation: Evaluation, result: scoring.Analysis):
-    try:
-        from .outcomes import model_for_ranking
-    except ImportError:  # the outcome model is optional until one is trained
-        return None, {}
-    return model_for_ranking(session, evaluation, result)
-
-
 def build_memo(session: Session, evaluation_id: int, *, lens: str | None = None,
                prepared_by: str = "") -> Memo:
     """Gather and compute the memo. Raises EvaluationNotFound or scoring.ScoringError."""
@@ -133,7 +126,10 @@ def build_memo(session: Session, evaluation_id: int, *, lens: str | None = None,
     result = analysis_service.analyse(inputs, lens=lens)
     names = {e.vendor_id: e.vendor.name for e in evaluation.shortlist}
     people = {m.user_id: m.user.display_name for m in evaluation.members}
-    model, predictions = _model(session, evaluation, result)
+    relevance = relevance_service.for_evaluation(session, evaluation)
+    model, predictions = outcome_service.model_for_ranking(
+        session, evaluation, result,
+        extra_features=outcome_service.features_from_evidence(relevance))
     ranking = analysis_service.ranking_object(
         evaluation, result, names=names, evaluator_emails=people, model=model,
         predictions=predictions)
@@ -158,7 +154,7 @@ def build_memo(session: Session, evaluation_id: int, *, lens: str | None = None,
             "flips": charts.flip_tornado(ranking) if hinges else None,
             "lenses": charts.lens_comparison(ranking),
         },
-        relevance=relevance_service.for_evaluation(session, evaluation),
+        relevance=relevance,
         prepared_by=prepared_by, generated_at=datetime.now(UTC), criteria=criteria,
         leading_count=min(LEADING_VENDORS, len(vendors)), flip_chart_within=FLIP_CHART_WITHIN,
     )

@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..scoring import outcome as core
 from . import analysis as analysis_service
+from . import relevance as relevance_service
 
 log = logging.getLogger(__name__)
 
@@ -540,14 +541,12 @@ def _summary(model: OutcomeModel, evaluation: Evaluation) -> dict[str, Any]:
 DOSSIER_FEATURES = ("relevant_case_studies", "relevant_on_time_share", "mean_relevance")
 
 
-def dossier_features(session: Session, evaluation: Evaluation) -> dict[int, dict[str, float]]:
-    """Relevant-evidence features per shortlisted vendor (services/relevance.py): how many of its
-    case studies match our program context, their on-time share and the mean relevance (0-1)."""
-    from . import relevance as relevance_service
-
+def features_from_evidence(evidence: dict) -> dict[int, dict[str, float]]:
+    """Relevant-evidence features per vendor from services/relevance.py's VendorEvidence:
+    how many case studies match our program context, their on-time share, mean relevance."""
     out: dict[int, dict[str, float]] = {}
-    for vendor_id, evidence in relevance_service.for_evaluation(session, evaluation).items():
-        summary = evidence.summary
+    for vendor_id, item in evidence.items():
+        summary = item.summary
         features = {"relevant_case_studies": float(summary.n_relevant)}
         if summary.relevant_on_time_share is not None:
             features["relevant_on_time_share"] = summary.relevant_on_time_share
@@ -555,6 +554,11 @@ def dossier_features(session: Session, evaluation: Evaluation) -> dict[int, dict
             features["mean_relevance"] = summary.mean_relevance
         out[vendor_id] = features
     return out
+
+
+def dossier_features(session: Session, evaluation: Evaluation) -> dict[int, dict[str, float]]:
+    """features_from_evidence for an evaluation whose evidence the caller has not loaded."""
+    return features_from_evidence(relevance_service.for_evaluation(session, evaluation))
 
 
 def model_for_ranking(

@@ -331,7 +331,7 @@ def test_model_prediction_is_shown_as_advisory_with_validation_and_limits(
         app, demo, monkeypatch):
     from evaluator.services import outcomes
 
-    def fake_model(session, evaluation, analysis):
+    def fake_model(session, evaluation, analysis, *, extra_features=None):
         vendors = [{"id": r.vendor, "committee_rank": r.rank, "predicted_success": 0.61,
                     "model_rank": 1, "reason": None, "disagrees": False}
                    for r in analysis.ranking.results]
