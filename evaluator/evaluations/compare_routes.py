@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import charts, scoring
+from ..access import evaluation_for
 from ..extensions import db
 from ..models import CaseStudy, InterviewAnswer, MemberRole
 from ..services import analysis as analysis_service
 from ..services import decisions as decision_service
+from ..services import evaluations as evaluation_service
 from ..services import outcomes as outcome_service
+from ..services import page_cache, scoring_entry
 from ..services import relevance as relevance_service
-from ..services import scoring_entry
 from ..services.setup import WorkflowError
 from .forms import DecisionForm
-from .routes import bp, load
-
-
-def _require_unblinded(membership):
-    if not scoring_entry.can_see_all_scores(current_user, membership):
-        abort(403, "Scoring is blind: submit your own scores first, then the comparison opens.")
+from .routes import bp, load, require_unblinded
 
 
 def comparison(evaluation, membership, lens: str | None, evidence=None):
@@ -55,25 +53,26 @@ def _evidence_index(scores):
     return case_studies, answers
 
 
-@bp.route("/<int:evaluation_id>/compare")
-def compare(evaluation_id: int):
-    evaluation, membership = load(evaluation_id)
-    _require_unblinded(membership)
-    lens = request.args.get("lens") or None
-    try:
-        evidence = relevance_service.for_evaluation(db.session, evaluation)
-        ranking, scores = comparison(evaluation, membership, lens, evidence)
-    except scoring.ScoringError as exc:
-        flash(str(exc), "error")
-        if lens:
-            return redirect(url_for("evaluations.compare", evaluation_id=evaluation_id))
-        return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))
+def _visible(evaluation_id: int):
+    """Version of the data, then the evaluation and the reader's membership once unblinded.
+
+    The version is read first (services/page_cache.py explains why)."""
+    version = page_cache.data_version(db.session)
+    evaluation, membership = evaluation_for(db.session, current_user, evaluation_id)
+    require_unblinded(membership)
+    return version, evaluation, membership
+
+
+def _compare_body(evaluation, membership, lens: str | None) -> Markup:
+    evaluation = evaluation_service.load_detail(db.session, evaluation.id)
+    evidence = relevance_service.for_evaluation(db.session, evaluation)
+    ranking, scores = comparison(evaluation, membership, lens, evidence)
     case_studies, answers = _evidence_index(scores)
     by_cell: dict[tuple[int, int], list] = {}
     for s in scores:
         by_cell.setdefault((s.vendor_id, s.criterion_id), []).append(s)
-    return render_template(
-        "evaluations/compare.html", evaluation=evaluation, membership=membership,
+    return Markup(render_template(  # noqa: S704 (autoescaped template output)
+        "evaluations/_compare_body.html", evaluation=evaluation,
         ranking=ranking, lens=lens, by_cell=by_cell, case_studies=case_studies, answers=answers,
         members={m.user_id: m.user for m in evaluation.members},
         evidence=evidence,
@@ -84,18 +83,37 @@ def compare(evaluation_id: int):
             "flips": charts.flip_tornado(ranking),
             "lenses": charts.lens_comparison(ranking),
         },
-    )
+    ))
+
+
+@bp.route("/<int:evaluation_id>/compare")
+def compare(evaluation_id: int):
+    version, evaluation, membership = _visible(evaluation_id)
+    lens = request.args.get("lens") or None
+    try:
+        body = page_cache.cached(("compare", evaluation.id, lens), version,
+                                 lambda: _compare_body(evaluation, membership, lens))
+    except scoring.ScoringError as exc:
+        flash(str(exc), "error")
+        if lens:
+            return redirect(url_for("evaluations.compare", evaluation_id=evaluation_id))
+        return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))
+    return render_template("evaluations/compare.html", evaluation=evaluation, body=body)
 
 
 @bp.route("/<int:evaluation_id>/ranking.json")
 def ranking_json(evaluation_id: int):
-    evaluation, membership = load(evaluation_id)
-    _require_unblinded(membership)
+    version, evaluation, membership = _visible(evaluation_id)
+    lens = request.args.get("lens") or None
+
+    def ranking():
+        detail = evaluation_service.load_detail(db.session, evaluation.id)
+        return comparison(detail, membership, lens)[0]
+
     try:
-        ranking, _ = comparison(evaluation, membership, request.args.get("lens") or None)
+        return jsonify(page_cache.cached(("ranking", evaluation.id, lens), version, ranking))
     except scoring.ScoringError as exc:
         return jsonify(error={"code": "invalid", "message": str(exc)}), 400
-    return jsonify(ranking)
 
 
 @bp.route("/<int:evaluation_id>/decide", methods=["GET", "POST"])
@@ -133,7 +151,7 @@ def decide(evaluation_id: int):
 @bp.route("/<int:evaluation_id>/decision/verify")
 def verify_decision(evaluation_id: int):
     evaluation, membership = load(evaluation_id)
-    _require_unblinded(membership)
+    require_unblinded(membership)
     try:
         result = decision_service.verify(db.session, evaluation)
     except WorkflowError as exc:

@@ -12,14 +12,13 @@ from flask_login import current_user
 from .. import memos, scoring
 from ..extensions import db
 from ..services import memos as memo_service
-from .compare_routes import _require_unblinded
-from .routes import bp, load
+from .routes import bp, load, require_unblinded
 
 
 @bp.route("/<int:evaluation_id>/memo.pdf")
 def memo_pdf(evaluation_id: int):
     evaluation, membership = load(evaluation_id)
-    _require_unblinded(membership)
+    require_unblinded(membership)
     lens = request.args.get("lens") or None
     with memos.gc_paused():
         try:

@@ -3,13 +3,14 @@ in setup_routes.py, scoring_routes.py and compare_routes.py on the same blueprin
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..access import evaluation_for, role_required
 from ..extensions import db
 from ..models import MemberRole, Role, Status
 from ..services import evaluations as evaluation_service
+from ..services import scoring_entry
 from ..services import setup as setup_service
 from ..services.templates import list_templates
 from .forms import NewEvaluationForm, StatusForm
@@ -23,6 +24,12 @@ def load(evaluation_id: int, *member_roles: MemberRole):
         db.session, current_user, evaluation_id, member_roles=member_roles
     )
     return evaluation_service.load_detail(db.session, evaluation.id), membership
+
+
+def require_unblinded(membership):
+    """403 while the user's own scoring is still blind (comparison, ranking JSON, memo)."""
+    if not scoring_entry.can_see_all_scores(current_user, membership):
+        abort(403, "Scoring is blind: submit your own scores first, then the comparison opens.")
 
 
 @bp.route("/")

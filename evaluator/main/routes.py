@@ -1,19 +1,29 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import text
 
 from ..extensions import db
 from ..services import evaluations as evaluation_service
+from ..services import page_cache
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
 def dashboard():
-    board = evaluation_service.build_dashboard(db.session, current_user)
-    return render_template("main/dashboard.html", board=board, evaluations=board.evaluations)
+    version = page_cache.data_version(db.session)  # before the data: see services/page_cache.py
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+
+    def body() -> Markup:
+        board = evaluation_service.build_dashboard(db.session, current_user, page)
+        return Markup(render_template(  # noqa: S704 (autoescaped template output)
+            "main/_dashboard_body.html", board=board, evaluations=board.evaluations))
+
+    return render_template("main/dashboard.html", body=page_cache.cached(
+        ("dashboard", current_user.id, page), version, body))
 
 
 @bp.route("/healthz")

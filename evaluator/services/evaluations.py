@@ -8,17 +8,22 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import Evaluation, MemberRole, Membership, Score, ShortlistEntry, Status
+from .vendors import Page
+
+
+def _visible_to(stmt, user):
+    if user.is_admin:
+        return stmt
+    return stmt.join(Membership, Membership.evaluation_id == Evaluation.id).where(
+        Membership.user_id == user.id)
 
 
 def visible_evaluations(session: Session, user) -> list[Evaluation]:
     stmt = select(Evaluation).options(
         selectinload(Evaluation.members), selectinload(Evaluation.shortlist)
     )
-    if not user.is_admin:
-        stmt = stmt.join(Membership, Membership.evaluation_id == Evaluation.id).where(
-            Membership.user_id == user.id
-        )
-    return list(session.scalars(stmt.order_by(Evaluation.created_at.desc(), Evaluation.id.desc())))
+    return list(session.scalars(
+        _visible_to(stmt, user).order_by(Evaluation.created_at.desc(), Evaluation.id.desc())))
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class Dashboard:
     """What each role does next. A user can hold several roles across evaluations, so every
     list is filled from the user's membership in each evaluation (admins act as leads)."""
 
-    evaluations: list[Evaluation]
+    evaluations: Page  # every evaluation the user may see, newest first, one page of them
     scoring_tasks: list[ScoringGap] = field(default_factory=list)  # evaluator: still to submit
     submitted: list[ScoringGap] = field(default_factory=list)  # evaluator: done, scoring open
     follow_ups: list[LeadFollowUp] = field(default_factory=list)  # lead: missing scores
@@ -65,23 +70,37 @@ class Dashboard:
         return bool(self.follow_ups or self.to_set_up)
 
 
-def build_dashboard(session: Session, user) -> Dashboard:
-    """Three queries for the evaluations (with members, shortlist, criteria and conflicts
-    eager-loaded) and one aggregate count of given scores: constant in the number of rows."""
-    stmt = select(Evaluation).options(
+OPEN_STATUSES = (Status.DRAFT.value, Status.SCORING.value, Status.REVIEW.value)
+DASHBOARD_PAGE_SIZE = 25
+
+
+def evaluation_page(session: Session, user, page: int = 1,
+                    per_page: int = DASHBOARD_PAGE_SIZE) -> Page:
+    """One page of the evaluations the user may see, newest first (members and shortlist
+    loaded for the page's rows only)."""
+    total = session.scalar(_visible_to(select(func.count(Evaluation.id)), user)) or 0
+    page = max(1, min(page, -(-total // per_page) or 1))
+    items = session.scalars(
+        _visible_to(select(Evaluation), user)
+        .options(selectinload(Evaluation.members), selectinload(Evaluation.shortlist))
+        .order_by(Evaluation.created_at.desc(), Evaluation.id.desc())
+        .limit(per_page).offset((page - 1) * per_page))
+    return Page(items=list(items), total=total, page=page, per_page=per_page)
+
+
+def build_dashboard(session: Session, user, page: int = 1) -> Dashboard:
+    """The user's next steps from the open evaluations (draft, scoring, review: three queries
+    with members, shortlist, criteria and conflicts eager-loaded, one aggregate count of given
+    scores) plus one page of all evaluations: constant in the number of rows."""
+    stmt = select(Evaluation).where(Evaluation.status.in_(OPEN_STATUSES)).options(
         selectinload(Evaluation.members).selectinload(Membership.user),
         selectinload(Evaluation.shortlist),
         selectinload(Evaluation.criteria),
         selectinload(Evaluation.conflicts),
     )
-    if not user.is_admin:
-        stmt = stmt.join(Membership, Membership.evaluation_id == Evaluation.id).where(
-            Membership.user_id == user.id
-        )
-    evaluations = list(
-        session.scalars(stmt.order_by(Evaluation.created_at.desc(), Evaluation.id.desc()))
-    )
-    board = Dashboard(evaluations=evaluations)
+    evaluations = list(session.scalars(
+        _visible_to(stmt, user).order_by(Evaluation.created_at.desc(), Evaluation.id.desc())))
+    board = Dashboard(evaluations=evaluation_page(session, user, page))
     scoring_ids = [e.id for e in evaluations if e.status == Status.SCORING.value]
     given: dict[tuple[int, int], int] = {}
     if scoring_ids:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Blueprint,
     Response,
@@ -14,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..access import role_required
 from ..extensions import db
@@ -21,6 +24,7 @@ from ..forms import EmptyForm
 from ..models import Role
 from ..services import dossier as dossier_service
 from ..services import dossier_import as import_service
+from ..services import page_cache
 from ..services import vendors as vendor_service
 from ..services.vendors import DossierError, StaleEdit
 from .forms import (
@@ -58,12 +62,20 @@ def _inject_can_edit():
 
 @bp.route("/")
 def index():
+    version = page_cache.data_version(db.session)  # before the data: see services/page_cache.py
     flt = _filter_from_args()
-    page = vendor_service.list_vendors(
-        db.session, flt, page=request.args.get("page", 1, type=int) or 1
-    )
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+
+    def results() -> Markup:
+        page = vendor_service.list_vendors(db.session, flt, page=number)
+        return Markup(render_template(  # noqa: S704 (autoescaped template output)
+            "vendors/_results.html", page=page, flt=flt, today=date.today()))
+
     return render_template(
-        "vendors/index.html", page=page, flt=flt, choices=vendor_service.filter_choices(db.session)
+        "vendors/index.html", flt=flt,
+        results=page_cache.cached(("vendors", flt, number, date.today()), version, results),
+        choices=page_cache.cached(("vendor-filters",), version,
+                                  lambda: vendor_service.filter_choices(db.session)),
     )
 
 

@@ -172,3 +172,25 @@ def test_dashboard_query_count_is_constant_in_the_number_of_evaluations(client):
     n_large = count_queries(client, "/")
     assert n_small == n_large
     assert n_small < 15
+
+
+def test_all_evaluations_are_paged_and_decided_ones_leave_the_work_lists(client):
+    observer = make_user("observer@example.com", role=Role.VIEWER)
+    for i in range(30):
+        _evaluation(f"Program {i:02d}", Status.REVIEW if i % 2 else Status.DECIDED,
+                    observer=observer)
+    db.session.commit()
+    login(client, "observer@example.com")
+    first = client.get("/").get_data(as_text=True)
+    rows = re.findall(r'<td><a href="/evaluations/(\d+)">', first)
+    assert len(rows) == 25
+    assert "Page 1 of 2 (30 in all)" in first
+    # Work list: only the 15 in review, ten shown and the rest counted.
+    review = first.split('id="in-review-h"')[1].split("</section>")[0]
+    assert review.count("Open the comparison") == 10
+    assert "And 5 more in review" in review
+    second = client.get("/?page=2").get_data(as_text=True)
+    rows2 = re.findall(r'<td><a href="/evaluations/(\d+)">', second)
+    assert len(rows2) == 5 and not set(rows) & set(rows2)
+    assert "Page 2 of 2 (30 in all)" in second
+    assert client.get("/?page=99").status_code == 200  # past the end: the last page

@@ -1,0 +1,129 @@
+"""The comparison page and the ranking JSON are rendered once per data version and follow every
+change (services/page_cache.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from evaluator.evaluations import compare_routes
+from evaluator.extensions import db
+from evaluator.models import AuditEvent, Role, Score, Vendor
+from evaluator.services import page_cache
+from evaluator.services import vendors as vendor_service
+from tests.conftest import count_queries, csrf_token, login, make_user
+from tests.web.test_workflow import _build_evaluation
+
+
+def _counting(monkeypatch, name):
+    calls = []
+    real = getattr(compare_routes, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compare_routes, name, counted)
+    return calls
+
+
+def test_comparison_is_rendered_once_per_data_version_and_follows_changes(client, monkeypatch):
+    evaluation = _build_evaluation(3, 2, 2, "cache")
+    url = f"/evaluations/{evaluation.id}/compare"
+    login(client, "lead-cache@example.com")
+    renders = _counting(monkeypatch, "_compare_body")
+
+    miss = count_queries(client, url)
+    first = client.get(url).get_data(as_text=True)
+    hit = count_queries(client, url)
+    assert len(renders) == 1
+    assert hit < miss
+    assert client.get(url).get_data(as_text=True) == first
+
+    # A renamed vendor and a changed score (ORM changes, so audited) show on the next request.
+    vendor = db.session.scalars(select(Vendor).where(Vendor.name == "cache vendor 0")).one()
+    vendor.name = "Renamed vendor"
+    for score in db.session.scalars(select(Score).where(Score.vendor_id == vendor.id)):
+        score.value = 5
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert len(renders) == 2
+    assert "Renamed vendor" in page and "cache vendor 0" not in page
+    assert "<strong>5.00</strong>" in page and "<strong>5.00</strong>" not in first
+
+
+def test_ranking_json_follows_score_changes(client, monkeypatch):
+    evaluation = _build_evaluation(3, 2, 2, "json")
+    url = f"/evaluations/{evaluation.id}/ranking.json"
+    login(client, "lead-json@example.com")
+    builds = _counting(monkeypatch, "comparison")
+    before = client.get(url).get_json()
+    assert client.get(url).get_json() == before
+    assert len(builds) == 1
+    last = max(before["vendors"], key=lambda v: -v["rank"])
+    for score in db.session.scalars(select(Score).where(Score.vendor_id == last["id"])):
+        score.value = 5
+    db.session.commit()
+    after = client.get(url).get_json()
+    assert len(builds) == 2
+    assert next(v for v in after["vendors"] if v["id"] == last["id"])["rank"] == 1
+
+
+def _audit(id_: int) -> None:
+    db.session.execute(AuditEvent.__table__.insert(), [{
+        "id": id_, "at": datetime.now(UTC), "actor": "test", "action": "update",
+        "entity_type": "Vendor", "entity_id": 1}])
+    db.session.commit()
+
+
+def test_data_version_moves_when_a_lower_id_commits_late(app):
+    """PostgreSQL can commit id 51 after id 52 was already visible: the version must move."""
+    _audit(50)
+    _audit(52)
+    seen = page_cache.data_version(db.session)
+    assert page_cache.data_version(db.session) == seen  # nothing changed, same version
+    _audit(51)
+    assert page_cache.data_version(db.session) != seen
+
+
+def test_cache_keeps_one_version_per_key_and_a_bounded_size():
+    store = page_cache.PageCache(size=2)
+    store.put("a", (1, 1), "old")
+    store.put("a", (2, 2), "new")
+    assert store.get("a", (1, 1)) is None
+    assert store.get("a", (2, 2)) == "new"
+    store.put("b", (2, 2), "b")
+    store.put("c", (2, 2), "c")
+    assert store.get("a", (2, 2)) is None  # least recently used went first
+    assert store.get("c", (2, 2)) == "c"
+
+
+def test_vendor_list_part_is_shared_but_follows_changes_and_roles(client, monkeypatch):
+    make_user("lead-list@example.com", role=Role.LEAD)
+    make_user("ev-list@example.com", role=Role.EVALUATOR)
+    db.session.add_all([Vendor(name="Alpha Systems"), Vendor(name="Beta Works")])
+    db.session.commit()
+    loads = []
+    real = vendor_service.list_vendors
+    monkeypatch.setattr(vendor_service, "list_vendors",
+                        lambda *a, **k: loads.append(a) or real(*a, **k))
+
+    login(client, "lead-list@example.com")
+    lead_page = client.get("/vendors/").get_data(as_text=True)
+    assert "Alpha Systems" in lead_page and "New vendor" in lead_page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "ev-list@example.com")
+    evaluator_page = client.get("/vendors/").get_data(as_text=True)
+    assert "Alpha Systems" in evaluator_page and "New vendor" not in evaluator_page
+    client.get("/vendors/")
+    before = len(loads)
+    client.get("/vendors/")
+    assert len(loads) == before
+
+    vendor = db.session.scalars(select(Vendor).where(Vendor.name == "Alpha Systems")).one()
+    vendor.name = "Alpha Renamed"
+    db.session.commit()
+    page = client.get("/vendors/").get_data(as_text=True)
+    assert "Alpha Renamed" in page and "Alpha Systems" not in page
+    assert client.get("/vendors/?q=Beta").get_data(as_text=True).count("Alpha Renamed") == 0
