@@ -10,7 +10,9 @@ from flask import Flask
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: config, extensions, blueprints, CLI. Nothing else."""
     root = Path(__file__).resolve().parent.parent
-    app = Flask(
+    from .static_files import App
+
+    app = App(
         __name__,
         instance_path=str(root / "instance"),
         instance_relative_config=True,
@@ -56,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                integration_bp, portal_bp):
         app.register_blueprint(bp)
 
+    from . import static_files
     from .cli import register_cli
     from .errors import register_error_handlers
     from .templating import register_template_helpers
@@ -63,4 +66,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_cli(app)
     register_error_handlers(app)
     register_template_helpers(app)
+    static_files.register(app)
     return app
