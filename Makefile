@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run serve test test-pg e2e lint bench bench-load clean-db
+.PHONY: install run serve test test-pg e2e lint bench bench-load scale-smoke clean-db
 
 install: $(STAMP)
 
@@ -52,6 +52,11 @@ bench: install
 # writes bench/results/load-pages.json and docs/perf-latency.svg (see docs/PERFORMANCE.md).
 bench-load: install
 	$(BIN)/python bench/load_pages.py --plot $${BENCH_ARGS:-}
+
+# Two app instances (gunicorn) on different ports, one PostgreSQL (database scaleout), one Redis:
+# the same smoke test on both, shared sessions, cache and login limits across them.
+scale-smoke: install
+	$(BIN)/python bench/scale_out.py
 
 clean-db:
 	rm -f instance/evaluator.db instance/evaluator.db-wal instance/evaluator.db-shm

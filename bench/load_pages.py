@@ -112,13 +112,17 @@ def fresh_postgres(name: str) -> str:
 class Server:
     """gunicorn (and a private redis-server) for one backend; stopped by stop()."""
 
-    def __init__(self, url: str, workers: int, tmp: Path, config: str = ""):
+    def __init__(self, url: str, workers: int, tmp: Path, config: str = "",
+                 redis_url: str = ""):
+        """redis_url: a running Redis to share (several instances); else a private one."""
         self.procs: list[subprocess.Popen] = []
         self.port = free_port()
         env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret-" + "x" * 40,
                    EVALUATOR_ENV="production", SESSION_COOKIE_SECURE="0",
                    OPENBLAS_NUM_THREADS="1")
-        if shutil.which("redis-server"):
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+        elif shutil.which("redis-server"):
             redis_port = free_port()
             self.procs.append(subprocess.Popen(
                 ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
@@ -126,7 +130,7 @@ class Server:
             env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         else:
             env["REDIS_URL"] = "memory://"
-        self.log = open(tmp / "gunicorn.log", "w")  # noqa: SIM115
+        self.log = open(tmp / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115
         self.procs.append(subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
              "--bind", f"127.0.0.1:{self.port}"] + (["-c", config] if config else []) + ["app:app"],
