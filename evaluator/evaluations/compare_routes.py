@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from .. import charts, scoring
 from ..access import evaluation_for
 from ..extensions import db
-from ..models import CaseStudy, InterviewAnswer, MemberRole
+from ..models import CaseStudy, InterviewAnswer, MemberRole, ShortlistEntry
 from ..services import analysis as analysis_service
 from ..services import decisions as decision_service
 from ..services import evaluations as evaluation_service
@@ -67,15 +67,14 @@ def _compare_body(evaluation, membership, lens: str | None) -> Markup:
     evaluation = evaluation_service.load_detail(db.session, evaluation.id)
     evidence = relevance_service.for_evaluation(db.session, evaluation)
     ranking, scores = comparison(evaluation, membership, lens, evidence)
-    case_studies, answers = _evidence_index(scores)
     by_cell: dict[tuple[int, int], list] = {}
+    submitted: dict[int, int] = {}
     for s in scores:
         by_cell.setdefault((s.vendor_id, s.criterion_id), []).append(s)
+        submitted[s.vendor_id] = submitted.get(s.vendor_id, 0) + bool(s.submitted)
     return Markup(render_template(  # noqa: S704 (autoescaped template output)
         "evaluations/_compare_body.html", evaluation=evaluation,
-        ranking=ranking, lens=lens, by_cell=by_cell, case_studies=case_studies, answers=answers,
-        members={m.user_id: m.user for m in evaluation.members},
-        evidence=evidence,
+        ranking=ranking, lens=lens, by_cell=by_cell, submitted=submitted, evidence=evidence,
         charts={
             "scores": charts.score_bars(ranking),
             "profile": charts.criterion_profile(ranking),
@@ -99,6 +98,32 @@ def compare(evaluation_id: int):
             return redirect(url_for("evaluations.compare", evaluation_id=evaluation_id))
         return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))
     return render_template("evaluations/compare.html", evaluation=evaluation, body=body)
+
+
+def _evidence_body(evaluation, membership, vendor) -> Markup:
+    evaluation = evaluation_service.load_detail(db.session, evaluation.id)
+    scores = [s for s in scoring_entry.visible_scores(db.session, evaluation, current_user,
+                                                      membership, vendor_id=vendor.id)
+              if s.submitted]
+    case_studies, answers = _evidence_index(scores)
+    return Markup(render_template(  # noqa: S704 (autoescaped template output)
+        "evaluations/_evidence_body.html", evaluation=evaluation, vendor=vendor, scores=scores,
+        case_studies=case_studies, answers=answers,
+        members={m.user_id: m.user for m in evaluation.members}))
+
+
+@bp.route("/<int:evaluation_id>/evidence/<int:vendor_id>")
+def vendor_evidence(evaluation_id: int, vendor_id: int):
+    """One shortlisted vendor's submitted scores, rationales and cited evidence."""
+    version, evaluation, membership = _visible(evaluation_id)
+    entry = db.session.scalar(select(ShortlistEntry).where(
+        ShortlistEntry.evaluation_id == evaluation.id, ShortlistEntry.vendor_id == vendor_id))
+    if entry is None:
+        abort(404)
+    body = page_cache.cached(("evidence", evaluation.id, vendor_id), version,
+                             lambda: _evidence_body(evaluation, membership, entry.vendor))
+    return render_template("evaluations/evidence.html", evaluation=evaluation,
+                           vendor=entry.vendor, body=body)
 
 
 @bp.route("/<int:evaluation_id>/ranking.json")

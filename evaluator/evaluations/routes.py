@@ -3,7 +3,7 @@ in setup_routes.py, scoring_routes.py and compare_routes.py on the same blueprin
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import evaluation_for, role_required
@@ -34,8 +34,9 @@ def require_unblinded(membership):
 
 @bp.route("/")
 def index():
-    evaluations = evaluation_service.visible_evaluations(db.session, current_user)
-    return render_template("evaluations/index.html", evaluations=evaluations)
+    page = evaluation_service.evaluation_page(
+        db.session, current_user, request.args.get("page", 1, type=int) or 1, per_page=50)
+    return render_template("evaluations/index.html", evaluations=page)
 
 
 @bp.route("/new", methods=["GET", "POST"])

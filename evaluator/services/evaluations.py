@@ -18,14 +18,6 @@ def _visible_to(stmt, user):
         Membership.user_id == user.id)
 
 
-def visible_evaluations(session: Session, user) -> list[Evaluation]:
-    stmt = select(Evaluation).options(
-        selectinload(Evaluation.members), selectinload(Evaluation.shortlist)
-    )
-    return list(session.scalars(
-        _visible_to(stmt, user).order_by(Evaluation.created_at.desc(), Evaluation.id.desc())))
-
-
 @dataclass(frozen=True)
 class ScoringGap:
     """How far one evaluator is with one evaluation: cells given (a value or "insufficient

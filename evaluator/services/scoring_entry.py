@@ -56,10 +56,14 @@ def can_see_all_scores(user: User, membership: Membership | None) -> bool:
 
 
 def visible_scores(
-    session: Session, evaluation: Evaluation, user: User, membership: Membership | None
+    session: Session, evaluation: Evaluation, user: User, membership: Membership | None,
+    *, vendor_id: int | None = None,
 ) -> list[Score]:
-    """Every score row this user may read (all, or only its own while blind)."""
+    """Every score row this user may read (all, or only its own while blind), for one vendor
+    when vendor_id is given."""
     stmt = select(Score).where(Score.evaluation_id == evaluation.id)
+    if vendor_id is not None:
+        stmt = stmt.where(Score.vendor_id == vendor_id)
     if not can_see_all_scores(user, membership):
         stmt = stmt.where(Score.evaluator_id == user.id)
     return list(session.scalars(stmt.order_by(Score.id)))

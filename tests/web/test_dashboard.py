@@ -194,3 +194,19 @@ def test_all_evaluations_are_paged_and_decided_ones_leave_the_work_lists(client)
     assert len(rows2) == 5 and not set(rows) & set(rows2)
     assert "Page 2 of 2 (30 in all)" in second
     assert client.get("/?page=99").status_code == 200  # past the end: the last page
+
+
+def test_evaluation_list_is_paged(client):
+    observer = make_user("observer@example.com", role=Role.VIEWER)
+    for i in range(55):
+        _evaluation(f"Listed {i:02d}", Status.DECIDED, n_vendors=1, n_criteria=1,
+                    observer=observer)
+    db.session.commit()
+    login(client, "observer@example.com")
+    first = client.get("/evaluations/").get_data(as_text=True)
+    second = client.get("/evaluations/?page=2").get_data(as_text=True)
+    rows = re.findall(r'<td><a href="/evaluations/(\d+)">', first)
+    rows2 = re.findall(r'<td><a href="/evaluations/(\d+)">', second)
+    assert (len(rows), len(rows2)) == (50, 5)
+    assert not set(rows) & set(rows2)
+    assert "Page 1 of 2 (55 in all)" in first and 'href="/evaluations/?page=2"' in first

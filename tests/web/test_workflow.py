@@ -327,3 +327,47 @@ def test_comparison_page_query_count_is_constant(client):
     n_large = count_queries(client, f"/evaluations/{large.id}/compare")
     assert n_small == n_large
     assert n_small < 20
+
+
+def test_vendor_evidence_page_lists_submitted_scores_with_cited_case_studies(client):
+    from evaluator.models import CaseStudy
+
+    evaluation = _build_evaluation(3, 2, 2, "evid")
+    vendor, other = (e.vendor for e in evaluation.shortlist[:2])
+    study = CaseStudy(vendor=vendor, title="Ledger migration for a <b>bank</b>")
+    db.session.add(study)
+    db.session.flush()
+    scores = db.session.scalars(select(Score).where(Score.vendor_id == vendor.id)).all()
+    scores[0].evidence = [{"type": "case_study", "id": study.id}]
+    scores[0].rationale = "Handled the cut-over slip openly"
+    scores[1].submitted = False
+    scores[1].rationale = "Draft, not for the committee"
+    db.session.commit()
+    login(client, "lead-evid@example.com")
+
+    compare = client.get(f"/evaluations/{evaluation.id}/compare").get_data(as_text=True)
+    url = f"/evaluations/{evaluation.id}/evidence/{vendor.id}"
+    assert f'href="{url}"' in compare
+    assert f"{vendor.name}</a> · {len(scores) - 1} scores" in compare
+    page = client.get(url).get_data(as_text=True)
+    assert "Handled the cut-over slip openly" in page
+    assert "Case study: Ledger migration for a &lt;b&gt;bank&lt;/b&gt;" in page
+    assert "Draft, not for the committee" not in page
+    assert page.count("<tr><td>") == len(scores) - 1
+    assert other.name not in page
+
+    stranger = Vendor(name="Not shortlisted")
+    db.session.add(stranger)
+    db.session.commit()
+    assert client.get(f"/evaluations/{evaluation.id}/evidence/{stranger.id}").status_code == 404
+    assert client.get(f"/evaluations/999/evidence/{vendor.id}").status_code == 404
+
+
+def test_vendor_evidence_page_is_closed_while_scoring_is_blind(client):
+    evaluation = _build_evaluation(2, 1, 1, "blind")
+    vendor = evaluation.shortlist[0].vendor
+    evaluation.status = Status.SCORING.value
+    member = next(m for m in evaluation.members if m.role == MemberRole.EVALUATOR.value)
+    db.session.commit()
+    login(client, member.user.email)
+    assert client.get(f"/evaluations/{evaluation.id}/evidence/{vendor.id}").status_code == 403
