@@ -72,7 +72,7 @@ def _compare_body(evaluation, membership, lens: str | None) -> Markup:
     for s in scores:
         by_cell.setdefault((s.vendor_id, s.criterion_id), []).append(s)
         submitted[s.vendor_id] = submitted.get(s.vendor_id, 0) + bool(s.submitted)
-    return Markup(render_template(  # noqa: S704 (autoescaped template output)
+    return page_cache.render_part(
         "evaluations/_compare_body.html", evaluation=evaluation,
         ranking=ranking, lens=lens, by_cell=by_cell, submitted=submitted, evidence=evidence,
         charts={
@@ -82,7 +82,7 @@ def _compare_body(evaluation, membership, lens: str | None) -> Markup:
             "flips": charts.flip_tornado(ranking),
             "lenses": charts.lens_comparison(ranking),
         },
-    ))
+    )
 
 
 @bp.route("/<int:evaluation_id>/compare")
@@ -106,10 +106,10 @@ def _evidence_body(evaluation, membership, vendor) -> Markup:
                                                       membership, vendor_id=vendor.id)
               if s.submitted]
     case_studies, answers = _evidence_index(scores)
-    return Markup(render_template(  # noqa: S704 (autoescaped template output)
+    return page_cache.render_part(
         "evaluations/_evidence_body.html", evaluation=evaluation, vendor=vendor, scores=scores,
         case_studies=case_studies, answers=answers,
-        members={m.user_id: m.user for m in evaluation.members}))
+        members={m.user_id: m.user for m in evaluation.members})
 
 
 @bp.route("/<int:evaluation_id>/evidence/<int:vendor_id>")

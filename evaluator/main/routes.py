@@ -19,8 +19,8 @@ def dashboard():
 
     def body() -> Markup:
         board = evaluation_service.build_dashboard(db.session, current_user, page)
-        return Markup(render_template(  # noqa: S704 (autoescaped template output)
-            "main/_dashboard_body.html", board=board, evaluations=board.evaluations))
+        return page_cache.render_part(
+            "main/_dashboard_body.html", board=board, evaluations=board.evaluations)
 
     return render_template("main/dashboard.html", body=page_cache.cached(
         ("dashboard", current_user.id, page), version, body))

@@ -24,7 +24,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from flask import current_app
+from flask import current_app, render_template
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -83,3 +84,10 @@ def cached(key: Hashable, version: Version, render: Callable[[], T]) -> T:
         value = render()
         store.put(key, version, value)
     return value
+
+
+def render_part(template: str, **context) -> Markup:
+    """A template rendered as a cacheable page part. Jinja autoescapes it (.html), so the result
+    is safe HTML to insert into the page as it is."""
+    html = render_template(template, **context)
+    return Markup(html)  # noqa: S704  # nosec B704

@@ -68,8 +68,8 @@ def index():
 
     def results() -> Markup:
         page = vendor_service.list_vendors(db.session, flt, page=number)
-        return Markup(render_template(  # noqa: S704 (autoescaped template output)
-            "vendors/_results.html", page=page, flt=flt, today=date.today()))
+        return page_cache.render_part(
+            "vendors/_results.html", page=page, flt=flt, today=date.today())
 
     return render_template(
         "vendors/index.html", flt=flt,
