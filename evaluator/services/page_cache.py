@@ -8,13 +8,16 @@ is still current, so a reader never sees a page older than the last committed ch
 PostgreSQL hands out ids from a sequence, and transactions can commit out of id order: a change
 holding id 100 may commit after one holding 101 was already seen. The version therefore also
 counts the ids within WINDOW below the newest; a late commit in that window changes the count.
+A commit later than WINDOW newer ids (a bulk import committing inside another transaction's
+flush-to-commit gap) could still be missed, so a part is also rendered afresh after TTL seconds:
+that bounds any staleness the version cannot see.
 
 The version is read before the data the part is built from: a change committed in between makes
 the stored part newer than its version (one wasted render), never older.
 
 The cache lives on the app (one per worker process). Several instances need no shared store:
-each renders a part once per data version. Parts must not depend on who asks (no user names,
-no CSRF tokens): only on the data and the arguments in the key.
+each renders a part once per data version. A part depends only on the data and on its key: no
+CSRF token, no flash message, and the reader only where the key holds the user (dashboard).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from time import monotonic
 from typing import TypeVar
 
 from flask import current_app, render_template
@@ -31,30 +35,31 @@ from sqlalchemy.orm import Session
 
 from ..models import AuditEvent
 
-WINDOW = 10_000
-SIZE = 128  # parts per process; the comparison page's part is ~300 KB
+WINDOW = 1_000
+TTL = 60.0  # seconds
+SIZE = 128  # parts per process; the comparison page's part is ~110 KB
 
 T = TypeVar("T")
 Version = tuple[int, int]
 
 
 class PageCache:
-    def __init__(self, size: int = SIZE):
-        self.size = size
-        self._parts: OrderedDict[Hashable, tuple[Version, object]] = OrderedDict()
+    def __init__(self, size: int = SIZE, ttl: float = TTL, clock: Callable[[], float] = monotonic):
+        self.size, self.ttl, self.clock = size, ttl, clock
+        self._parts: OrderedDict[Hashable, tuple[Version, float, object]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, version: Version):
         with self._lock:
             hit = self._parts.get(key)
-            if hit is None or hit[0] != version:
+            if hit is None or hit[0] != version or self.clock() - hit[1] > self.ttl:
                 return None
             self._parts.move_to_end(key)
-            return hit[1]
+            return hit[2]
 
     def put(self, key: Hashable, version: Version, value) -> None:
         with self._lock:
-            self._parts[key] = (version, value)
+            self._parts[key] = (version, self.clock(), value)
             self._parts.move_to_end(key)
             while len(self._parts) > self.size:
                 self._parts.popitem(last=False)
@@ -65,11 +70,13 @@ class PageCache:
 
 
 def data_version(session: Session) -> Version:
-    """(newest audit id, audit rows within WINDOW below it): changes whenever data changes."""
-    newest = session.scalar(select(func.max(AuditEvent.id))) or 0
-    recent = session.scalar(
-        select(func.count()).select_from(AuditEvent).where(AuditEvent.id > newest - WINDOW))
-    return newest, recent or 0
+    """(newest audit id, audit rows within WINDOW below it): changes whenever data changes.
+    One statement, two index-only lookups (about 0.1 ms on PostgreSQL)."""
+    newest = select(func.max(AuditEvent.id)).scalar_subquery()
+    recent = (select(func.count()).select_from(AuditEvent)
+              .where(AuditEvent.id > newest - WINDOW).scalar_subquery())
+    top, count = session.execute(select(newest, recent)).one()
+    return top or 0, count or 0
 
 
 def cache() -> PageCache:

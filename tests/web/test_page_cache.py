@@ -127,3 +127,13 @@ def test_vendor_list_part_is_shared_but_follows_changes_and_roles(client, monkey
     page = client.get("/vendors/").get_data(as_text=True)
     assert "Alpha Renamed" in page and "Alpha Systems" not in page
     assert client.get("/vendors/?q=Beta").get_data(as_text=True).count("Alpha Renamed") == 0
+
+
+def test_a_part_is_rendered_afresh_after_its_lifetime_even_if_the_version_stands():
+    now = [100.0]
+    store = page_cache.PageCache(ttl=60, clock=lambda: now[0])
+    store.put("a", (5, 5), "part")
+    now[0] += 59
+    assert store.get("a", (5, 5)) == "part"
+    now[0] += 2
+    assert store.get("a", (5, 5)) is None
