@@ -235,6 +235,8 @@ def run_backend(name: str, url_factory, args, tmp: Path) -> dict:
         script.write_text(LUA)
         results: dict[str, list] = {}
         for label, path, ck, body, max_c in endpoints(cookie, anon, token, eid, has_memo):
+            if args.endpoints and label not in args.endpoints:
+                continue
             # Warm every worker (imports, template compilation, the per-process analysis cache).
             wrk(server.base + path, 4, 2, script, ck, body)
             for c in args.concurrency:
@@ -361,6 +363,9 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,8,32,64")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--endpoints", type=lambda v: v.split(","), default=[],
+                        help='comma-separated names to measure, e.g. "healthz,vendor list" '
+                             "(default: all)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--gunicorn-config", default="",
                         help="gunicorn -c file (default: ./gunicorn.conf.py of the project)")

@@ -11,7 +11,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from .models import Evaluation, MemberRole, Membership, Role
@@ -50,10 +50,15 @@ def evaluation_for(
 
     Admins see every evaluation (membership None unless they are also a member).
     """
-    evaluation = session.get(Evaluation, evaluation_id)
-    if evaluation is None:
+    row = session.execute(
+        select(Evaluation, Membership)
+        .outerjoin(Membership, and_(Membership.evaluation_id == Evaluation.id,
+                                    Membership.user_id == user.id))
+        .where(Evaluation.id == evaluation_id)
+    ).first()  # one round trip for both: every evaluation page starts here
+    if row is None:
         abort(404)
-    membership = membership_of(session, user, evaluation_id)
+    evaluation, membership = row
     if membership is None and not user.is_admin:
         abort(404)
     if member_roles and not user.is_admin:
