@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,48 +20,19 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.live_server import FLASK, ROOT, seeded_server
+
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("schemathesis")
-    env = dict(os.environ)
-    env.pop("TEST_DATABASE_URL", None)
-    env.update(DATABASE_URL=f"sqlite:///{workdir / 'api.db'}", SECRET_KEY="schemathesis",
-               FLASK_APP="app.py")
-    flask = [sys.executable, "-m", "flask"]
-    for command in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run([*flask, *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    created = subprocess.run([*flask, "create-token", "admin@example.com", "--scope", "write"],
-                             cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    token = created.stdout.strip().splitlines()[-1]
-    port = _free_port()
-    log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen([*flask, "run", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.terminate()
-                raise RuntimeError((workdir / "server.log").read_text()) from None
-            time.sleep(0.2)
-    yield base, token, workdir
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with seeded_server(workdir, secret="schemathesis") as (base, env):
+        created = subprocess.run(
+            [*FLASK, "create-token", "admin@example.com", "--scope", "write"],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+        yield base, created.stdout.strip().splitlines()[-1], workdir
 
 
 def test_schemathesis_finds_no_server_errors_and_no_schema_violations(live_api):

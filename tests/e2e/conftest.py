@@ -3,61 +3,22 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.live_server import seeded_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Migrate and seed a fresh SQLite database, then serve the app on a free local port."""
-    workdir = tmp_path_factory.mktemp("live")
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"sqlite:///{workdir / 'e2e.db'}",
-        SECRET_KEY="e2e-secret",
-        FLASK_APP="app.py",
-    )
-    flask = [sys.executable, "-m", "flask"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
-    log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [*flask, "run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.terminate()
-                raise RuntimeError((workdir / "server.log").read_text()) from None
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with seeded_server(tmp_path_factory.mktemp("live"), secret="e2e-secret") as (base, _):
+        yield base
 
 
 @pytest.fixture(scope="session")
