@@ -326,7 +326,7 @@ def create_vendor():
 @bp.route(f"/vendors/<{ID}:vendor_id>", methods=["PATCH"])
 @role_required(Role.LEAD)
 def update_vendor(vendor_id: int):
-    vendor = vendor_service.get_vendor(db.session, vendor_id) or _raise(_not_found("vendor"))
+    vendor = api_reads.vendor(db.session, vendor_id) or _raise(_not_found("vendor"))
     _require_if_match(vendor)
     fields = api_payloads.vendor_fields(_body(), partial=True)
     record = api_payloads.vendor_record(fields, vendor_service.vendor_data(vendor))

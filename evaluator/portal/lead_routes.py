@@ -30,8 +30,7 @@ lead_bp = Blueprint("lead", __name__, url_prefix="/portal-admin")
 
 
 def _sender() -> str:
-    return current_user.display_name if hasattr(current_user, "display_name") else \
-        current_user.email
+    return current_user.display_name
 
 
 def _link(token: str) -> str:

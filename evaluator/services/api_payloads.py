@@ -17,6 +17,7 @@ from ..models import Certification, Integration, VendorContact
 from . import csv_io
 from .dossier import CASE_STUDY_FIELDS, CaseStudyData
 from .dossier_import import CASE_STUDY_COLUMNS, MAX_TEXT, VENDOR_COLUMNS
+from .outcomes import MAX_FEATURES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from .vendors import (
     INTEGRATION_KINDS,
     LIST_FIELDS,
@@ -333,14 +334,12 @@ class OutcomeInput:
     features: dict[str, float]
 
 
-RESERVED_OUTCOME_COLUMNS = ("vendor", "program", "success", "year", "on_time", "on_budget",
-                            "notes")
+RESERVED_OUTCOME_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS  # the outcome CSV's own columns
 
 
 def outcome_input(body: Any) -> OutcomeInput:
     c = _Checker()
-    body = c.obj(body, "", set(RESERVED_OUTCOME_COLUMNS) | {"features"},
-                 ("vendor", "program", "success"))
+    body = c.obj(body, "", set(RESERVED_OUTCOME_COLUMNS) | {"features"}, REQUIRED_COLUMNS)
     if body is None:
         c.raise_if_failed()
     vendor = c.text(body.get("vendor"), "vendor", 200, required=True)
@@ -354,8 +353,8 @@ def outcome_input(body: Any) -> OutcomeInput:
     raw = body.get("features", {})
     if not isinstance(raw, dict):
         c.fail("features", "must be a JSON object of name: number")
-    elif len(raw) > 100:
-        c.fail("features", "at most 100 features")
+    elif len(raw) > MAX_FEATURES:
+        c.fail("features", f"at most {MAX_FEATURES} features")
     else:
         for name, value in raw.items():
             where = f"features.{name}"

@@ -158,7 +158,8 @@ def pending_files(inbox: Path) -> list[Path]:
              if p.is_file() and p.suffix.lower() == ".csv" and not p.name.startswith(".")]
 
     def order(p: Path):
-        kind = detect_kind(p.name, p.read_bytes()[:65536])
+        with p.open("rb") as fh:  # the header is all detect_kind reads
+            kind = detect_kind(p.name, fh.read(65536))
         rank = KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
         return (rank, p.stat().st_mtime, p.name)
 

@@ -18,7 +18,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from .dossier import CaseStudyData
+from .vendors import LIST_FIELDS, SCALAR_FIELDS, name_taken
 
 TOKEN_PREFIX = "evp_"
 TOKEN_RE = re.compile(r"^evp_[A-Za-z0-9_-]{43}$")
@@ -43,9 +44,8 @@ MAX_VALID_DAYS = 90
 DEFAULT_VALID_DAYS = 14
 MAX_MESSAGE = 2000
 #: Proposed profile fields (the vendor's name is the lead's to set: it is the register's key).
-PROFILE_SCALARS = ("country", "sector", "website", "headcount", "regions", "data_residency",
-                   "description")
-PROFILE_LISTS = ("contacts", "certifications", "integrations")
+PROFILE_SCALARS = tuple(f for f in SCALAR_FIELDS if f != "name")
+PROFILE_LISTS = LIST_FIELDS
 PROFILE_FIELDS = PROFILE_SCALARS + PROFILE_LISTS
 OPEN_STATUSES = (InvitationStatus.INVITED, InvitationStatus.OPENED, InvitationStatus.DRAFT)
 
@@ -110,11 +110,6 @@ class InvitationRequest:
     message: str = ""
 
 
-def _name_taken(session: Session, name: str) -> bool:
-    return session.scalar(select(Vendor.id).where(
-        func.lower(Vendor.name) == name.strip().lower()).limit(1)) is not None
-
-
 def create_invitation(session: Session, lead: User, req: InvitationRequest) -> IssuedLink:
     sections = tuple(dict.fromkeys(req.sections))
     if not sections or not set(sections) <= {s.value for s in PortalSection}:
@@ -137,7 +132,7 @@ def create_invitation(session: Session, lead: User, req: InvitationRequest) -> I
         name = req.new_vendor_name.strip()
         if not name:
             raise PortalError("Choose a vendor, or name the new one.", field="new_vendor_name")
-        if _name_taken(session, name):
+        if name_taken(session, name):
             raise PortalError(f"A vendor named {name!r} is already in the register: choose it "
                               "from the list.", field="new_vendor_name")
     guide = None

@@ -31,7 +31,6 @@ from .portal import (
     PROFILE_FIELDS,
     PortalError,
     _for_lead,
-    _name_taken,
     answers_to_json,
     aware,
     case_study_of,
@@ -45,6 +44,7 @@ from .vendors import (
     VendorData,
     apply_vendor_data,
     display_value,
+    name_taken,
     vendor_data,
 )
 
@@ -212,7 +212,7 @@ def accept(session: Session, invitation_id: int, lead: User, *, profile: bool,
                      "case_studies_updated": [], "interview_id": None, "vendor_created": False}
     vendor = invitation.vendor
     if vendor is None:
-        if _name_taken(session, invitation.new_vendor_name):
+        if name_taken(session, invitation.new_vendor_name):
             raise PortalError(f"A vendor named {invitation.new_vendor_name!r} was added to the "
                               "register meanwhile. Reject this submission and invite that "
                               "vendor instead.")

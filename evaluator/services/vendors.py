@@ -240,7 +240,8 @@ def filter_choices(session: Session) -> dict[str, list[str]]:
     return {"countries": list(countries), "sectors": list(sectors), "certifications": list(certs)}
 
 
-def _name_taken(session: Session, name: str, except_id: int | None = None) -> bool:
+def name_taken(session: Session, name: str, except_id: int | None = None) -> bool:
+    """A vendor of this name exists (case-insensitive; except_id: ignore that vendor)."""
     stmt = select(Vendor.id).where(func.lower(Vendor.name) == name.strip().lower())
     if except_id is not None:
         stmt = stmt.where(Vendor.id != except_id)
@@ -249,7 +250,7 @@ def _name_taken(session: Session, name: str, except_id: int | None = None) -> bo
 
 def create_vendor(session: Session, data: VendorData) -> Vendor:
     """Add a vendor; DossierError when the name is taken (names are compared ignoring case)."""
-    if _name_taken(session, data.name):
+    if name_taken(session, data.name):
         raise DossierError(f"A vendor named {data.name!r} already exists.", field="name")
     vendor = Vendor()
     apply_vendor_data(vendor, data)
@@ -266,7 +267,7 @@ def update_vendor(session: Session, vendor_id: int, data: VendorData, expected_v
         raise DossierError("This vendor does not exist.")
     if vendor.version != expected_version:
         raise _stale(vendor, data)
-    if _name_taken(session, data.name, except_id=vendor.id):
+    if name_taken(session, data.name, except_id=vendor.id):
         raise DossierError(f"A vendor named {data.name!r} already exists.", field="name")
     apply_vendor_data(vendor, data)
     try:
