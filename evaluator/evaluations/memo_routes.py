@@ -10,14 +10,16 @@ from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user
 
 from .. import memos, scoring
+from ..access import evaluation_for
 from ..extensions import db
 from ..services import memos as memo_service
-from .routes import bp, load, require_unblinded
+from .routes import bp, require_unblinded
 
 
 @bp.route("/<int:evaluation_id>/memo.pdf")
 def memo_pdf(evaluation_id: int):
-    evaluation, membership = load(evaluation_id)
+    # Access only: build_memo loads what the memo needs itself.
+    evaluation, membership = evaluation_for(db.session, current_user, evaluation_id)
     require_unblinded(membership)
     lens = request.args.get("lens") or None
     with memos.gc_paused():

@@ -101,7 +101,9 @@ def _context(evaluation, membership):
 
 def _render(evaluation, membership, form, vendor_id, criterion_id, cells, vendors, status=200):
     missing = scoring_entry.missing_scores(db.session, evaluation, current_user)
-    evidence = relevance_service.for_evaluation(db.session, evaluation)
+    # The evidence panel shows on the per-vendor sheet only, not in the per-criterion view.
+    evidence = ({} if criterion_id is not None
+                else relevance_service.for_evaluation(db.session, evaluation))
     highlights = {
         vid: vendor_service_highlights(vendor, evidence.get(vid))
         for vid, vendor in vendors.items()

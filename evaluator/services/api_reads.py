@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import CaseStudy, Evaluation, Membership, User, Vendor
+from ..models import CaseStudy, Evaluation, User, Vendor
+from .evaluations import visible_to
 from .vendors import VendorFilter, filtered_statement
 
 MAX_PER_PAGE = 200
@@ -60,10 +61,7 @@ def case_studies_page(session: Session, vendor_id: int, page: int, per_page: int
 def evaluations_page(session: Session, user: User, page: int, per_page: int,
                      status: str = "") -> Page:
     """Evaluations the user may see: as a member, or every one for an admin (access.py's rule)."""
-    stmt = select(Evaluation)
-    if not user.is_admin:
-        stmt = stmt.join(Membership, Membership.evaluation_id == Evaluation.id).where(
-            Membership.user_id == user.id)
+    stmt = visible_to(select(Evaluation), user)
     if status:
         stmt = stmt.where(Evaluation.status == status)
     return _page(session, stmt, (Evaluation.id.desc(),), page, per_page,

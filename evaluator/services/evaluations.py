@@ -11,7 +11,9 @@ from ..models import Evaluation, MemberRole, Membership, Score, ShortlistEntry, 
 from .vendors import Page
 
 
-def _visible_to(stmt, user):
+def visible_to(stmt, user):
+    """Restrict an Evaluation query to those the user may see: as a member, or all for an admin
+    (the list form of access.evaluation_for's rule)."""
     if user.is_admin:
         return stmt
     return stmt.join(Membership, Membership.evaluation_id == Evaluation.id).where(
@@ -70,10 +72,10 @@ def evaluation_page(session: Session, user, page: int = 1,
                     per_page: int = DASHBOARD_PAGE_SIZE) -> Page:
     """One page of the evaluations the user may see, newest first (members and shortlist
     loaded for the page's rows only)."""
-    total = session.scalar(_visible_to(select(func.count(Evaluation.id)), user)) or 0
+    total = session.scalar(visible_to(select(func.count(Evaluation.id)), user)) or 0
     page = max(1, min(page, -(-total // per_page) or 1))
     items = session.scalars(
-        _visible_to(select(Evaluation), user)
+        visible_to(select(Evaluation), user)
         .options(selectinload(Evaluation.members), selectinload(Evaluation.shortlist))
         .order_by(Evaluation.created_at.desc(), Evaluation.id.desc())
         .limit(per_page).offset((page - 1) * per_page))
@@ -91,7 +93,7 @@ def build_dashboard(session: Session, user, page: int = 1) -> Dashboard:
         selectinload(Evaluation.conflicts),
     )
     evaluations = list(session.scalars(
-        _visible_to(stmt, user).order_by(Evaluation.created_at.desc(), Evaluation.id.desc())))
+        visible_to(stmt, user).order_by(Evaluation.created_at.desc(), Evaluation.id.desc())))
     board = Dashboard(evaluations=evaluation_page(session, user, page))
     scoring_ids = [e.id for e in evaluations if e.status == Status.SCORING.value]
     given: dict[tuple[int, int], int] = {}

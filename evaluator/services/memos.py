@@ -121,7 +121,7 @@ def build_memo(session: Session, evaluation_id: int, *, lens: str | None = None,
                prepared_by: str = "") -> Memo:
     """Gather and compute the memo. Raises EvaluationNotFound or scoring.ScoringError."""
     evaluation = load_evaluation(session, evaluation_id)
-    scores = [s for s in analysis_service.submitted_scores(session, evaluation.id)]
+    scores = analysis_service.submitted_scores(session, evaluation.id)
     inputs = analysis_service.build_inputs(evaluation, scores)
     result = analysis_service.analyse(inputs, lens=lens)
     names = {e.vendor_id: e.vendor.name for e in evaluation.shortlist}

@@ -25,7 +25,6 @@ from ..models import (
     Decision,
     Evaluation,
     EvaluationCriterion,
-    Membership,
     OutcomeModel,
     PastProgram,
     Status,
@@ -35,6 +34,7 @@ from ..models import (
 from ..scoring import outcome as core
 from . import analysis as analysis_service
 from . import relevance as relevance_service
+from .evaluations import visible_to
 
 log = logging.getLogger(__name__)
 
@@ -314,10 +314,7 @@ def outcome_for(session: Session, evaluation_id: int) -> PastProgram | None:
 def decided_evaluations_for(session: Session, user: User, limit: int = 50
                             ) -> list[tuple[Evaluation, PastProgram | None]]:
     """Decided evaluations the user may see (member, or admin), with their outcome if recorded."""
-    stmt = select(Evaluation).where(Evaluation.status == Status.DECIDED.value)
-    if not user.is_admin:
-        stmt = stmt.join(Membership, Membership.evaluation_id == Evaluation.id).where(
-            Membership.user_id == user.id)
+    stmt = visible_to(select(Evaluation).where(Evaluation.status == Status.DECIDED.value), user)
     evaluations = list(session.scalars(
         stmt.options(selectinload(Evaluation.decision).selectinload(Decision.vendor))
         .order_by(Evaluation.id.desc()).limit(limit)))

@@ -25,6 +25,7 @@ from ..models import Role
 from ..services import dossier as dossier_service
 from ..services import dossier_import as import_service
 from ..services import page_cache
+from ..services import references as reference_service
 from ..services import vendors as vendor_service
 from ..services.vendors import DossierError, StaleEdit
 from .forms import (
@@ -107,10 +108,8 @@ def detail(vendor_id: int):
     dossier = dossier_service.vendor_dossier(db.session, vendor_id)
     if dossier is None:
         abort(404)
-    from ..services.references import checks_by_case_study
-
     return render_template("vendors/detail.html", d=dossier, vendor=dossier.vendor,
-                           checks=checks_by_case_study(db.session, vendor_id))
+                           checks=reference_service.checks_by_case_study(db.session, vendor_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
