@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import http.cookies
 import json
 import os
 import platform
@@ -159,6 +160,21 @@ def settle(base: str) -> None:
         urllib.request.urlopen(base + "/healthz", timeout=120).read()
 
 
+def browser_cookie(base: str, cookie: str) -> str:
+    """The cookie a browser would send now. The app re-issues the session cookie at most once a
+    minute (the idle-timeout stamp, security.py), and a browser stores it; wrk does not, so a
+    cookie older than a minute would make the app sign a new one on every measured request."""
+    req = urllib.request.Request(base + "/healthz", headers={"Cookie": cookie,
+                                                              "User-Agent": USER_AGENT})
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        fresh = http.cookies.SimpleCookie()
+        for header in resp.headers.get_all("Set-Cookie") or []:
+            fresh.load(header)
+    jar = dict(part.split("=", 1) for part in cookie.split("; "))
+    jar.update({name: morsel.value for name, morsel in fresh.items()})
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
+
+
 def login_cookie(base: str) -> tuple[str, str, str]:
     """(logged-in cookie, anonymous cookie, its CSRF token) for bench@perf.example.com."""
     jar = http.cookiejar.CookieJar()
@@ -234,6 +250,7 @@ def run_backend(name: str, url_factory, args, tmp: Path) -> dict:
         script = tmp / "bench.lua"
         script.write_text(LUA)
         results: dict[str, list] = {}
+        session_cookie = cookie
         for label, path, ck, body, max_c in endpoints(cookie, anon, token, eid, has_memo):
             if args.endpoints and label not in args.endpoints:
                 continue
@@ -243,9 +260,12 @@ def run_backend(name: str, url_factory, args, tmp: Path) -> dict:
                 if max_c and c > max_c:
                     continue
                 settle(server.base)
+                if ck == cookie:  # the logged-in reader
+                    session_cookie = browser_cookie(server.base, session_cookie)
                 # A PDF takes seconds: measure it longer, or the window holds a handful.
                 seconds = max(args.duration, 20) if label == "memo PDF" else args.duration
-                r = wrk(server.base + path, c, seconds, script, ck, body)
+                r = wrk(server.base + path, c, seconds, script,
+                        session_cookie if ck == cookie else ck, body)
                 results.setdefault(label, []).append(r)
                 print(f"[{name}] {label:13s} c={c:3d} {r['rps']:8.1f} req/s  p50 "
                       f"{r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  p99 {r['p99_ms']:7.1f} ms"

@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import audit, database
     from .extensions import csrf, db, login_manager, migrate
+    from .services import page_cache
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"), compare_type=True)
@@ -35,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         database.configure_engine(db.engine)
     audit.install()
+    page_cache.install()
 
     from .auth import setup_login
 

@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from flask import Flask
 
-from .forms import EmptyForm
 from .models import Role
 
 
@@ -30,4 +29,4 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject():
-        return {"empty_form": EmptyForm(), "Role": Role, "today": date.today()}
+        return {"Role": Role, "today": date.today()}

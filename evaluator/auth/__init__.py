@@ -6,6 +6,7 @@ from flask import Flask
 
 from ..extensions import db, login_manager
 from ..models import User
+from ..services import page_cache
 
 
 def setup_login(app: Flask) -> None:
@@ -21,7 +22,7 @@ def setup_login(app: Flask) -> None:
             user_id, version = (int(part) for part in token.split(":", 1))
         except ValueError:
             return None
-        user = db.session.get(User, user_id)
+        user = page_cache.load_reader(db.session, user_id)
         if user is None or not user.active or user.session_version != version:
             return None
         return user

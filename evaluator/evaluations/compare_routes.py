@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -63,7 +62,7 @@ def _visible(evaluation_id: int):
     return version, evaluation, membership
 
 
-def _compare_body(evaluation, membership, lens: str | None) -> Markup:
+def _compare_body(evaluation, membership, lens: str | None) -> bytes:
     evaluation = evaluation_service.load_detail(db.session, evaluation.id)
     evidence = relevance_service.for_evaluation(db.session, evaluation)
     ranking, scores = comparison(evaluation, membership, lens, evidence)
@@ -97,10 +96,10 @@ def compare(evaluation_id: int):
         if lens:
             return redirect(url_for("evaluations.compare", evaluation_id=evaluation_id))
         return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))
-    return render_template("evaluations/compare.html", evaluation=evaluation, body=body)
+    return page_cache.page("evaluations/compare.html", body, evaluation=evaluation)
 
 
-def _evidence_body(evaluation, membership, vendor) -> Markup:
+def _evidence_body(evaluation, membership, vendor) -> bytes:
     evaluation = evaluation_service.load_detail(db.session, evaluation.id)
     scores = [s for s in scoring_entry.visible_scores(db.session, evaluation, current_user,
                                                       membership, vendor_id=vendor.id)
@@ -122,8 +121,8 @@ def vendor_evidence(evaluation_id: int, vendor_id: int):
         abort(404)
     body = page_cache.cached(("evidence", evaluation.id, vendor_id), version,
                              lambda: _evidence_body(evaluation, membership, entry.vendor))
-    return render_template("evaluations/evidence.html", evaluation=evaluation,
-                           vendor=entry.vendor, body=body)
+    return page_cache.page("evaluations/evidence.html", body, evaluation=evaluation,
+                           vendor=entry.vendor)
 
 
 @bp.route("/<int:evaluation_id>/ranking.json")

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import text
 
 from ..extensions import db
@@ -17,12 +16,12 @@ def dashboard():
     version = page_cache.data_version(db.session)  # before the data: see services/page_cache.py
     page = max(1, request.args.get("page", 1, type=int) or 1)
 
-    def body() -> Markup:
+    def body() -> bytes:
         board = evaluation_service.build_dashboard(db.session, current_user, page)
         return page_cache.render_part(
             "main/_dashboard_body.html", board=board, evaluations=board.evaluations)
 
-    return render_template("main/dashboard.html", body=page_cache.cached(
+    return page_cache.page("main/dashboard.html", page_cache.cached(
         ("dashboard", current_user.id, page), version, body))
 
 

@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from markupsafe import Markup
 
 from ..access import role_required
 from ..extensions import db
@@ -67,14 +66,14 @@ def index():
     flt = _filter_from_args()
     number = max(1, request.args.get("page", 1, type=int) or 1)
 
-    def results() -> Markup:
+    def results() -> bytes:
         page = vendor_service.list_vendors(db.session, flt, page=number)
         return page_cache.render_part(
             "vendors/_results.html", page=page, flt=flt, today=date.today())
 
-    return render_template(
-        "vendors/index.html", flt=flt,
-        results=page_cache.cached(("vendors", flt, number, date.today()), version, results),
+    return page_cache.page(
+        "vendors/index.html", page_cache.cached(("vendors", flt, number, date.today()), version,
+                                                results), flt=flt,
         choices=page_cache.cached(("vendor-filters",), version,
                                   lambda: vendor_service.filter_choices(db.session)),
     )

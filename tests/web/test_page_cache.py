@@ -137,3 +137,31 @@ def test_a_part_is_rendered_afresh_after_its_lifetime_even_if_the_version_stands
     assert store.get("a", (5, 5)) == "part"
     now[0] += 2
     assert store.get("a", (5, 5)) is None
+
+
+def test_version_comes_with_the_reader_until_the_request_writes(app):
+    """load_reader() brings the data version in the same statement; data_version() reuses it
+    without a query, and reads it afresh once the request has flushed a change."""
+    from sqlalchemy import event
+
+    user_id = make_user("reader-version@example.com").id
+    current = page_cache.data_version(db.session)  # no request yet: read by its own statement
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    with app.test_request_context("/"):
+        assert page_cache.load_reader(db.session, user_id).email == "reader-version@example.com"
+        assert len(statements) == 1
+        assert page_cache.data_version(db.session) == current
+        assert len(statements) == 1  # the version came with the reader
+        db.session.add(Vendor(name="Written in this request"))
+        db.session.flush()  # audited: the version moves, and this request must see it move
+        after = page_cache.data_version(db.session)
+        assert after != current and len(statements) > 1
+        db.session.rollback()
+    event.remove(db.engine, "before_cursor_execute", record)
+    with app.test_request_context("/"):
+        assert page_cache.load_reader(db.session, user_id + 1000) is None
