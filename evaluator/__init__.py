@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
+    database.end_read_only_requests_with_commit(app, db.session)
     audit.install()
     page_cache.install()
 
