@@ -16,7 +16,7 @@ class ConfigError(RuntimeError):
 
 
 class Config:
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # bytes; uploads (CSV) are small
     SESSION_COOKIE_HTTPONLY = True
@@ -93,8 +93,11 @@ def configure(app, test_config: dict | None = None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = postgres_engine_options(
-            app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options = postgres_engine_options(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        if not options.get("pool_pre_ping"):  # pinging every checkout makes this one moot
+            app.config.setdefault("DB_PING_AFTER_IDLE", float(
+                os.environ.get("DB_PING_AFTER_IDLE_SECONDS", "10")))
 
 
 def postgres_engine_options(base: dict) -> dict:
@@ -104,10 +107,11 @@ def postgres_engine_options(base: dict) -> dict:
     time, so a small pool suffices: connections per instance = workers x (DB_POOL_SIZE +
     DB_MAX_OVERFLOW), and the sum over all instances must stay below the server's
     max_connections. DB_STATEMENT_TIMEOUT_MS (milliseconds, 0 = none) ends a runaway query on
-    the server instead of letting it hold a worker.
+    the server instead of letting it hold a worker. Connections idle for more than
+    DB_PING_AFTER_IDLE_SECONDS (10) are pinged before use (database.ping_idle_connections),
+    not every checkout: set pool_pre_ping in instance/config.py to ping every one.
     """
     options = dict(base)
-    options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", int(os.environ.get("DB_POOL_SIZE", "2")))
     options.setdefault("max_overflow", int(os.environ.get("DB_MAX_OVERFLOW", "2")))
     options.setdefault("pool_recycle", 1800)  # seconds; ahead of typical idle-connection reapers

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -52,18 +54,35 @@ def _evidence_index(scores):
     return case_studies, answers
 
 
-def _visible(evaluation_id: int):
-    """Version of the data, then the evaluation and the reader's membership once unblinded.
+@dataclass(frozen=True)
+class Visible:
+    """An evaluation the reader may compare: what its pages show of it around a cached part."""
+
+    id: int
+    title: str
+
+
+def _visible(evaluation_id: int) -> tuple[page_cache.Version, Visible]:
+    """Version of the data, then the evaluation if the reader may see it unblinded (else 404 or
+    403). The decision is kept per reader and data version like a page part: membership, roles
+    and submitted scores are data, so any change to them moves the version and it is taken
+    again; a page served from the cache then needs no query of its own.
 
     The version is read first (services/page_cache.py explains why)."""
     version = page_cache.data_version(db.session)
-    evaluation, membership = evaluation_for(db.session, current_user, evaluation_id)
-    require_unblinded(membership)
-    return version, evaluation, membership
+
+    def decide() -> Visible:
+        evaluation, membership = evaluation_for(db.session, current_user, evaluation_id)
+        require_unblinded(membership)
+        return Visible(evaluation.id, evaluation.title)
+
+    return version, page_cache.cached(("visible", current_user.id, evaluation_id), version,
+                                      decide, store="access")
 
 
-def _compare_body(evaluation, membership, lens: str | None) -> bytes:
-    evaluation = evaluation_service.load_detail(db.session, evaluation.id)
+def _compare_body(evaluation_id: int, lens: str | None) -> bytes:
+    _, membership = evaluation_for(db.session, current_user, evaluation_id)
+    evaluation = evaluation_service.load_detail(db.session, evaluation_id)
     evidence = relevance_service.for_evaluation(db.session, evaluation)
     ranking, scores = comparison(evaluation, membership, lens, evidence)
     by_cell: dict[tuple[int, int], list] = {}
@@ -86,11 +105,11 @@ def _compare_body(evaluation, membership, lens: str | None) -> bytes:
 
 @bp.route("/<int:evaluation_id>/compare")
 def compare(evaluation_id: int):
-    version, evaluation, membership = _visible(evaluation_id)
+    version, evaluation = _visible(evaluation_id)
     lens = request.args.get("lens") or None
     try:
         body = page_cache.cached(("compare", evaluation.id, lens), version,
-                                 lambda: _compare_body(evaluation, membership, lens))
+                                 lambda: _compare_body(evaluation.id, lens))
     except scoring.ScoringError as exc:
         flash(str(exc), "error")
         if lens:
@@ -99,8 +118,9 @@ def compare(evaluation_id: int):
     return page_cache.page("evaluations/compare.html", body, evaluation=evaluation)
 
 
-def _evidence_body(evaluation, membership, vendor) -> bytes:
-    evaluation = evaluation_service.load_detail(db.session, evaluation.id)
+def _evidence_body(evaluation_id: int, vendor) -> bytes:
+    _, membership = evaluation_for(db.session, current_user, evaluation_id)
+    evaluation = evaluation_service.load_detail(db.session, evaluation_id)
     scores = [s for s in scoring_entry.visible_scores(db.session, evaluation, current_user,
                                                       membership, vendor_id=vendor.id)
               if s.submitted]
@@ -114,23 +134,24 @@ def _evidence_body(evaluation, membership, vendor) -> bytes:
 @bp.route("/<int:evaluation_id>/evidence/<int:vendor_id>")
 def vendor_evidence(evaluation_id: int, vendor_id: int):
     """One shortlisted vendor's submitted scores, rationales and cited evidence."""
-    version, evaluation, membership = _visible(evaluation_id)
+    version, evaluation = _visible(evaluation_id)
     entry = db.session.scalar(select(ShortlistEntry).where(
         ShortlistEntry.evaluation_id == evaluation.id, ShortlistEntry.vendor_id == vendor_id))
     if entry is None:
         abort(404)
     body = page_cache.cached(("evidence", evaluation.id, vendor_id), version,
-                             lambda: _evidence_body(evaluation, membership, entry.vendor))
+                             lambda: _evidence_body(evaluation.id, entry.vendor))
     return page_cache.page("evaluations/evidence.html", body, evaluation=evaluation,
                            vendor=entry.vendor)
 
 
 @bp.route("/<int:evaluation_id>/ranking.json")
 def ranking_json(evaluation_id: int):
-    version, evaluation, membership = _visible(evaluation_id)
+    version, evaluation = _visible(evaluation_id)
     lens = request.args.get("lens") or None
 
     def ranking():
+        _, membership = evaluation_for(db.session, current_user, evaluation.id)
         detail = evaluation_service.load_detail(db.session, evaluation.id)
         return comparison(detail, membership, lens)[0]
 

@@ -39,14 +39,17 @@ from ..models import AuditEvent, User
 
 WINDOW = 1_000
 TTL = 60.0  # seconds
-SIZE = 128  # parts per process; the comparison page's part is ~115 KB
+SIZES = {
+    "parts": 128,  # rendered parts per process; the comparison page's is ~115 KB
+    "access": 4096,  # small records: who may see which evaluation (compare_routes._visible)
+}
 
 T = TypeVar("T")
 Version = tuple[int, int]
 
 
 class PageCache:
-    def __init__(self, size: int = SIZE, ttl: float = TTL, clock: Callable[[], float] = monotonic):
+    def __init__(self, size: int = SIZES["parts"], ttl: float = TTL, clock: Callable[[], float] = monotonic):
         self.size, self.ttl, self.clock = size, ttl, clock
         self._parts: OrderedDict[Hashable, tuple[Version, float, object]] = OrderedDict()
         self._lock = threading.Lock()
@@ -114,13 +117,17 @@ def install() -> None:
         event.listen(Session, "after_flush", _forget_version)
 
 
-def cache() -> PageCache:
-    return current_app.extensions.setdefault("page_cache", PageCache())
+def cache(store: str = "parts") -> PageCache:
+    caches = current_app.extensions.setdefault("page_cache", {})
+    if store not in caches:
+        caches[store] = PageCache(size=SIZES[store])
+    return caches[store]
 
 
-def cached(key: Hashable, version: Version, render: Callable[[], T]) -> T:
-    """The part stored under key for this data version, or render() stored for it."""
-    store = cache()
+def cached(key: Hashable, version: Version, render: Callable[[], T], store: str = "parts") -> T:
+    """The value stored under key for this data version, or render() stored for it. An
+    exception from render() (a 404, say) is raised and nothing is stored."""
+    store = cache(store)
     value = store.get(key, version)
     if value is None:
         value = render()
@@ -134,12 +141,13 @@ def render_part(template: str, **context) -> bytes:
     return render_template(template, **context).encode()
 
 
-PLACE = "<!--cached-part-->"  # where page() puts the part; page text is escaped, so never "<!--"
+# Where page() puts the part: a constant comment (escaped page text never contains "<!--").
+PLACE = Markup("<!--cached-part-->")
 
 
 def page(template: str, part: bytes, **context) -> Response:
     """The template rendered around a cached part (its `{{ part }}`): the page's own HTML (menu,
     reader, CSRF token) is rendered for this request, the part is spliced in as bytes."""
-    html = render_template(template, part=Markup(PLACE), **context).encode()
+    html = render_template(template, part=PLACE, **context).encode()
     head, tail = html.split(PLACE.encode(), 1)
     return current_app.response_class(b"".join((head, part, tail)), mimetype="text/html")

@@ -165,3 +165,28 @@ def test_version_comes_with_the_reader_until_the_request_writes(app):
     event.remove(db.engine, "before_cursor_execute", record)
     with app.test_request_context("/"):
         assert page_cache.load_reader(db.session, user_id + 1000) is None
+
+
+def test_who_may_see_a_comparison_is_kept_but_follows_membership_changes(client):
+    """The access decision is cached per reader and data version, and every audited change
+    moves the version: a blind evaluator gets in once they submit, and out once removed."""
+    from evaluator.models import Membership
+
+    evaluation = _build_evaluation(3, 2, 2, "access")
+    url = f"/evaluations/{evaluation.id}/compare"
+    member = db.session.scalars(select(Membership).where(
+        Membership.evaluation_id == evaluation.id,
+        Membership.user.has(email="ev0-access@example.com"))).one()
+    login(client, "ev0-access@example.com")
+    assert client.get(url).status_code == 403  # blind until their own scores are submitted
+
+    member.submitted_at = datetime.now(UTC)
+    db.session.commit()
+    assert client.get(url).status_code == 200
+    assert count_queries(client, url) == 1  # reader and version; page and decision cached
+    assert client.get(f"/evaluations/{evaluation.id}/ranking.json").status_code == 200
+
+    db.session.delete(member)
+    db.session.commit()
+    assert client.get(url).status_code == 404
+    assert client.get(f"/evaluations/{evaluation.id}/ranking.json").status_code == 404
