@@ -35,7 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine, app.config.get("DB_PING_AFTER_IDLE"))
-    database.end_read_only_requests_with_commit(app, db.session)
+        database.end_read_only_requests_with_commit(app, db.session, db.engine)
     audit.install()
     page_cache.install()
 

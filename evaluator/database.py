@@ -1,14 +1,15 @@
 """Engine settings per backend. SQLite: WAL journal, busy timeout, foreign keys on.
-PostgreSQL: a pooled connection that sat idle is pinged before use."""
+PostgreSQL: a pooled connection that sat idle is pinged before use. Read-only requests end
+their transaction with COMMIT (end_read_only_requests_with_commit)."""
 
 from __future__ import annotations
 
 from time import monotonic
 
-from flask import Flask
+from flask import Flask, g, has_app_context, request
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -58,33 +59,44 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
     event.listen(engine, "checkout", checkout)
 
 
-def _flushed(session: Session, _flush_context) -> None:
-    session.info["flushed"] = True
+def _note_writes(conn, cursor, statement: str, parameters, context, executemany) -> None:
+    # Anything but a plain SELECT (INSERT, UPDATE, DELETE, SAVEPOINT, DDL, a writable CTE)
+    # counts as a write: such a request's transaction is never ended with COMMIT by
+    # end_read_only_requests_with_commit().
+    if has_app_context() and statement.lstrip()[:6].upper() != "SELECT":
+        g.wrote_sql = True
 
 
-def _ended(session: Session, *_args) -> None:
-    session.info.pop("flushed", None)
-
-
-def end_read_only_requests_with_commit(app: Flask, session) -> None:
-    """A request that wrote nothing ends its transaction with COMMIT instead of ROLLBACK.
+def end_read_only_requests_with_commit(app: Flask, session, engine: Engine) -> None:
+    """A GET or HEAD request that answered below 400 and ran nothing but SELECTs ends its
+    transaction with COMMIT instead of ROLLBACK.
 
     Why: for a transaction without writes the two are the same, but psycopg forgets every
-    prepared statement on ROLLBACK, so each request's few statements were parsed and planned
-    again by PostgreSQL (about 0.14 ms each); after COMMIT they stay prepared on the pooled
-    connection. A request that flushed anything, left changes pending or failed still rolls
-    back (Flask-SQLAlchemy's teardown, which runs after this one).
+    prepared statement on ROLLBACK, so the few statements each page runs were parsed and
+    planned by PostgreSQL again on every request (about 0.14 ms each); after COMMIT they stay
+    prepared on the pooled connection. Every other request (a write of any kind, an error
+    status, an exception, a CLI command) is left to Flask-SQLAlchemy's teardown, which rolls
+    back what was not committed, as before. A COMMIT that fails (a dropped connection) is
+    rolled back quietly: the transaction wrote nothing.
     """
-    for name, listener in (("after_flush", _flushed), ("after_commit", _ended),
-                           ("after_rollback", _ended)):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
+    if not event.contains(engine, "before_cursor_execute", _note_writes):
+        event.listen(engine, "before_cursor_execute", _note_writes)
 
-    @app.teardown_appcontext
-    def _commit_read_only(exc: BaseException | None) -> None:
-        if exc is not None or not session.registry.has():
+    @app.after_request
+    def _note_answer(response):
+        g.read_only_answer = request.method in ("GET", "HEAD") and response.status_code < 400
+        return response
+
+    @app.teardown_appcontext  # runs before Flask-SQLAlchemy's (teardowns run in reverse)
+    def _commit_read_only(error: BaseException | None) -> None:
+        if (error is not None or not g.get("read_only_answer") or g.get("wrote_sql")
+                or not session.registry.has()):
             return
         current = session()
-        if (current.in_transaction() and not current.info.get("flushed")
-                and not (current.new or current.dirty or current.deleted)):
+        if (not current.in_transaction() or current.in_nested_transaction()
+                or not current.is_active or current.new or current.dirty or current.deleted):
+            return
+        try:
             current.commit()
+        except SQLAlchemyError:
+            current.rollback()

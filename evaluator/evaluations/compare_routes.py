@@ -80,9 +80,15 @@ def _visible(evaluation_id: int) -> tuple[page_cache.Version, Visible]:
                                       decide, store="access")
 
 
-def _compare_body(evaluation_id: int, lens: str | None) -> bytes:
+def _for_rendering(evaluation_id: int):
+    """The evaluation with what its pages show, and the reader's membership: a part rendered
+    afresh (the cached access decision holds neither)."""
     _, membership = evaluation_for(db.session, current_user, evaluation_id)
-    evaluation = evaluation_service.load_detail(db.session, evaluation_id)
+    return evaluation_service.load_detail(db.session, evaluation_id), membership
+
+
+def _compare_body(evaluation_id: int, lens: str | None) -> bytes:
+    evaluation, membership = _for_rendering(evaluation_id)
     evidence = relevance_service.for_evaluation(db.session, evaluation)
     ranking, scores = comparison(evaluation, membership, lens, evidence)
     by_cell: dict[tuple[int, int], list] = {}
@@ -119,8 +125,7 @@ def compare(evaluation_id: int):
 
 
 def _evidence_body(evaluation_id: int, vendor) -> bytes:
-    _, membership = evaluation_for(db.session, current_user, evaluation_id)
-    evaluation = evaluation_service.load_detail(db.session, evaluation_id)
+    evaluation, membership = _for_rendering(evaluation_id)
     scores = [s for s in scoring_entry.visible_scores(db.session, evaluation, current_user,
                                                       membership, vendor_id=vendor.id)
               if s.submitted]
@@ -151,9 +156,7 @@ def ranking_json(evaluation_id: int):
     lens = request.args.get("lens") or None
 
     def ranking():
-        _, membership = evaluation_for(db.session, current_user, evaluation.id)
-        detail = evaluation_service.load_detail(db.session, evaluation.id)
-        return comparison(detail, membership, lens)[0]
+        return comparison(*_for_rendering(evaluation.id), lens)[0]
 
     try:
         return jsonify(page_cache.cached(("ranking", evaluation.id, lens), version, ranking))

@@ -117,21 +117,19 @@ def install() -> None:
         event.listen(Session, "after_flush", _forget_version)
 
 
-def cache(store: str = "parts") -> PageCache:
+def cache(name: str = "parts") -> PageCache:
     caches = current_app.extensions.setdefault("page_cache", {})
-    if store not in caches:
-        caches[store] = PageCache(size=SIZES[store])
-    return caches[store]
+    return caches.get(name) or caches.setdefault(name, PageCache(size=SIZES[name]))
 
 
 def cached(key: Hashable, version: Version, render: Callable[[], T], store: str = "parts") -> T:
     """The value stored under key for this data version, or render() stored for it. An
     exception from render() (a 404, say) is raised and nothing is stored."""
-    store = cache(store)
-    value = store.get(key, version)
+    values = cache(store)
+    value = values.get(key, version)
     if value is None:
         value = render()
-        store.put(key, version, value)
+        values.put(key, version, value)
     return value
 
 
@@ -148,6 +146,8 @@ PLACE = Markup("<!--cached-part-->")
 def page(template: str, part: bytes, **context) -> Response:
     """The template rendered around a cached part (its `{{ part }}`): the page's own HTML (menu,
     reader, CSRF token) is rendered for this request, the part is spliced in as bytes."""
-    html = render_template(template, part=PLACE, **context).encode()
-    head, tail = html.split(PLACE.encode(), 1)
+    pieces = render_template(template, part=PLACE, **context).encode().split(PLACE.encode())
+    if len(pieces) != 2:
+        raise RuntimeError(f"{template} must show {{{{ part }}}} exactly once")
+    head, tail = pieces
     return current_app.response_class(b"".join((head, part, tail)), mimetype="text/html")

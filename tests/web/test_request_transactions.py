@@ -1,15 +1,16 @@
 """How a request's transaction ends (database.end_read_only_requests_with_commit): COMMIT when
-it wrote nothing (so PostgreSQL keeps psycopg's prepared statements), ROLLBACK when it flushed,
-left changes pending or failed, so nothing it did half-way is kept."""
+a GET answered below 400 having run only SELECTs (so PostgreSQL keeps psycopg's prepared
+statements), ROLLBACK for anything else, so nothing a request did half-way is kept."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select
+from flask import abort
+from sqlalchemy import event, select, update
 
 from evaluator.extensions import db
 from evaluator.models import Role, Vendor
-from tests.conftest import login, make_user
+from tests.conftest import TEST_DATABASE_URL, login, make_user
 
 
 @pytest.fixture
@@ -48,7 +49,20 @@ def routes(app):
         db.session.flush()
         raise RuntimeError("view failed after writing")
 
-    for view in (flushed, pending, failing):
+    def core_write():  # no ORM flush: an UPDATE statement through the session
+        db.session.execute(update(Vendor).values(name="Updated, never committed"))
+        return "ok"
+
+    def savepoint():
+        with db.session.begin_nested():
+            db.session.add(Vendor(name="In a released savepoint"))
+        return "ok"
+
+    def read_then_refuse():
+        db.session.scalars(select(Vendor)).all()
+        abort(400)
+
+    for view in (flushed, pending, failing, core_write, savepoint, read_then_refuse):
         app.add_url_rule(f"/_test/{view.__name__}", view.__name__, view)
     make_user("tx@example.com", role=Role.LEAD)
     db.session.add(Vendor(name="Existing vendor"))
@@ -85,3 +99,21 @@ def test_a_failed_request_rolls_back(app, client, routes, ends):
     assert client.get("/_test/failing").status_code == 500
     assert "commit" not in ends and "rollback" in ends
     assert db.session.scalars(select(Vendor.name)).all() == ["Existing vendor"]
+
+
+@pytest.mark.parametrize("view", ["core_write", pytest.param("savepoint", marks=pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgresql"),
+    reason="pysqlite commits a released outermost SAVEPOINT by itself"))])
+def test_writes_outside_an_orm_flush_are_not_committed(client, routes, ends, view):
+    login(client, "tx@example.com")
+    ends.clear()
+    assert client.get(f"/_test/{view}").status_code == 200
+    assert "commit" not in ends
+    assert db.session.scalars(select(Vendor.name)).all() == ["Existing vendor"]
+
+
+def test_an_error_answer_rolls_back_even_after_reads_only(client, routes, ends):
+    login(client, "tx@example.com")
+    ends.clear()
+    assert client.get("/_test/read_then_refuse").status_code == 400
+    assert ends == ["rollback"]
