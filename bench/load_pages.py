@@ -3,6 +3,8 @@
     python bench/load_pages.py                       # both backends, 1/8/32/64 connections, 10 s
     python bench/load_pages.py --db sqlite --duration 5 --concurrency 1,32
     python bench/load_pages.py --plot-only bench/results/load-pages.json
+    python bench/load_pages.py --concurrency 64 --rounds 5 --duration 5 \
+        --endpoints "healthz,vendor list,comparison" --out bench/results/ratios.json
 
 For each backend: build the data set of bench/dataset.py in a fresh database (SQLite file in a
 temporary directory; PostgreSQL database `perfbench` by default, dropped and re-created — never
@@ -251,25 +253,28 @@ def run_backend(name: str, url_factory, args, tmp: Path) -> dict:
         script.write_text(LUA)
         results: dict[str, list] = {}
         session_cookie = cookie
-        for label, path, ck, body, max_c in endpoints(cookie, anon, token, eid, has_memo):
-            if args.endpoints and label not in args.endpoints:
-                continue
+        chosen = [e for e in endpoints(cookie, anon, token, eid, has_memo)
+                  if not args.endpoints or e[0] in args.endpoints]
+        for _label, path, ck, body, _max_c in chosen:
             # Warm every worker (imports, template compilation, the per-process analysis cache).
             wrk(server.base + path, 4, 2, script, ck, body)
-            for c in args.concurrency:
-                if max_c and c > max_c:
-                    continue
-                settle(server.base)
-                if ck == cookie:  # the logged-in reader
-                    session_cookie = browser_cookie(server.base, session_cookie)
-                # A PDF takes seconds: measure it longer, or the window holds a handful.
-                seconds = max(args.duration, 20) if label == "memo PDF" else args.duration
-                r = wrk(server.base + path, c, seconds, script,
-                        session_cookie if ck == cookie else ck, body)
-                results.setdefault(label, []).append(r)
-                print(f"[{name}] {label:13s} c={c:3d} {r['rps']:8.1f} req/s  p50 "
-                      f"{r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  p99 {r['p99_ms']:7.1f} ms"
-                      f"  errors {r['errors']}", flush=True)
+        for rnd in range(args.rounds):  # rounds alternate the endpoints: see ratio_table()
+            for label, path, ck, body, max_c in chosen:
+                for c in args.concurrency:
+                    if max_c and c > max_c:
+                        continue
+                    settle(server.base)
+                    if ck == cookie:  # the logged-in reader
+                        session_cookie = browser_cookie(server.base, session_cookie)
+                    # A PDF takes seconds: measure it longer, or the window holds a handful.
+                    seconds = max(args.duration, 20) if label == "memo PDF" else args.duration
+                    r = wrk(server.base + path, c, seconds, script,
+                            session_cookie if ck == cookie else ck, body)
+                    r["round"] = rnd
+                    results.setdefault(label, []).append(r)
+                    print(f"[{name}] {label:13s} c={c:3d} {r['rps']:8.1f} req/s  p50 "
+                          f"{r['p50_ms']:7.1f}  p95 {r['p95_ms']:7.1f}  p99 "
+                          f"{r['p99_ms']:7.1f} ms  errors {r['errors']}", flush=True)
     finally:
         server.stop()
     return {"build_seconds": round(build_s, 1), "data": info, "results": results}
@@ -375,6 +380,31 @@ def markdown(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def ratio_table(data: dict, ceiling: str = "healthz") -> str:
+    """Throughput of each endpoint as a share of the ceiling's, per round: the machine's speed
+    drifts by tens of percent over minutes, so each ratio pairs measurements taken seconds
+    apart (same round, same concurrency); min / median / max over the rounds."""
+    from statistics import median
+
+    lines = ["\n| backend | endpoint | conn | rounds | share of healthz: min / median / max "
+             "| p95 ms: median / max | errors |", "|---|---|---|---|---|---|---|"]
+    for b, d in data["backends"].items():
+        base = {(r["round"], r["c"]): r["rps"] for r in d["results"].get(ceiling, [])}
+        for label, rs in d["results"].items():
+            if label == ceiling:
+                continue
+            for c in sorted({r["c"] for r in rs}):
+                at = [r for r in rs if r["c"] == c and (r["round"], c) in base]
+                if not at:
+                    continue
+                shares = sorted(100 * r["rps"] / base[(r["round"], c)] for r in at)
+                p95 = [r["p95_ms"] for r in at]
+                lines.append(f"| {b} | {label} | {c} | {len(at)} | {shares[0]:.0f} / "
+                             f"{median(shares):.0f} / {shares[-1]:.0f} % | {median(p95):.0f} / "
+                             f"{max(p95):.0f} | {sum(r['errors'] for r in at)} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="sqlite,postgresql",
@@ -386,6 +416,9 @@ def main() -> None:
     parser.add_argument("--endpoints", type=lambda v: v.split(","), default=[],
                         help='comma-separated names to measure, e.g. "healthz,vendor list" '
                              "(default: all)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the endpoints this many times in turn and print each "
+                             "one's share of /healthz per round (drift-proof ratios)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--gunicorn-config", default="",
                         help="gunicorn -c file (default: ./gunicorn.conf.py of the project)")
@@ -416,6 +449,8 @@ def main() -> None:
     if args.plot:
         SVG.write_text(svg_chart(data))
     print(markdown(data))
+    if args.rounds > 1:
+        print(ratio_table(data))
 
 
 if __name__ == "__main__":
