@@ -27,7 +27,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import audit, database
     from .extensions import csrf, db, login_manager, migrate
-    from .services import page_cache
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"), compare_type=True)
@@ -35,9 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine, app.config.get("DB_PING_AFTER_IDLE"))
-        database.end_read_only_requests_with_commit(app, db.session, db.engine)
+        database.end_read_only_requests_with_commit(app, db.session)
     audit.install()
-    page_cache.install()
 
     from .auth import setup_login
 

@@ -9,7 +9,6 @@ from time import monotonic
 from flask import Flask, g, has_app_context, request
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -25,6 +24,8 @@ def configure_engine(engine: Engine, ping_after_idle: float | None = None) -> No
     """ping_after_idle: seconds (PostgreSQL profile, config.DB_PING_AFTER_IDLE); None: no ping."""
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_pragmas):
         event.listen(engine, "connect", _sqlite_pragmas)
+    if not event.contains(engine, "before_cursor_execute", _note_writes):
+        event.listen(engine, "before_cursor_execute", _note_writes)
     if ping_after_idle is not None:
         ping_idle_connections(engine, ping_after_idle)
 
@@ -61,13 +62,19 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
 
 def _note_writes(conn, cursor, statement: str, parameters, context, executemany) -> None:
     # Anything but a plain SELECT (INSERT, UPDATE, DELETE, SAVEPOINT, DDL, a writable CTE)
-    # counts as a write: such a request's transaction is never ended with COMMIT by
-    # end_read_only_requests_with_commit().
+    # counts as a write.
     if has_app_context() and statement.lstrip()[:6].upper() != "SELECT":
         g.wrote_sql = True
 
 
-def end_read_only_requests_with_commit(app: Flask, session, engine: Engine) -> None:
+def request_wrote() -> bool:
+    """This request (app context) has run a statement other than a plain SELECT: its
+    transaction is not ended with COMMIT below, and a data version read before it is stale
+    (services/page_cache.py)."""
+    return has_app_context() and bool(g.get("wrote_sql"))
+
+
+def end_read_only_requests_with_commit(app: Flask, session) -> None:
     """A GET or HEAD request that answered below 400 and ran nothing but SELECTs ends its
     transaction with COMMIT instead of ROLLBACK.
 
@@ -79,9 +86,6 @@ def end_read_only_requests_with_commit(app: Flask, session, engine: Engine) -> N
     back what was not committed, as before. A COMMIT that fails (a dropped connection) is
     rolled back quietly: the transaction wrote nothing.
     """
-    if not event.contains(engine, "before_cursor_execute", _note_writes):
-        event.listen(engine, "before_cursor_execute", _note_writes)
-
     @app.after_request
     def _note_answer(response):
         g.read_only_answer = request.method in ("GET", "HEAD") and response.status_code < 400
@@ -89,7 +93,7 @@ def end_read_only_requests_with_commit(app: Flask, session, engine: Engine) -> N
 
     @app.teardown_appcontext  # runs before Flask-SQLAlchemy's (teardowns run in reverse)
     def _commit_read_only(error: BaseException | None) -> None:
-        if (error is not None or not g.get("read_only_answer") or g.get("wrote_sql")
+        if (error is not None or not g.get("read_only_answer") or request_wrote()
                 or not session.registry.has()):
             return
         current = session()
@@ -98,5 +102,5 @@ def end_read_only_requests_with_commit(app: Flask, session, engine: Engine) -> N
             return
         try:
             current.commit()
-        except SQLAlchemyError:
+        except exc.SQLAlchemyError:
             current.rollback()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import charts, scoring
-from ..access import evaluation_for
+from ..access import evaluation_for, membership_of
 from ..extensions import db
 from ..models import CaseStudy, InterviewAnswer, MemberRole, ShortlistEntry
 from ..services import analysis as analysis_service
@@ -82,9 +82,9 @@ def _visible(evaluation_id: int) -> tuple[page_cache.Version, Visible]:
 
 def _for_rendering(evaluation_id: int):
     """The evaluation with what its pages show, and the reader's membership: a part rendered
-    afresh (the cached access decision holds neither)."""
-    _, membership = evaluation_for(db.session, current_user, evaluation_id)
-    return evaluation_service.load_detail(db.session, evaluation_id), membership
+    afresh (the cached access decision holds neither; _visible has checked the access)."""
+    return (evaluation_service.load_detail(db.session, evaluation_id),
+            membership_of(db.session, current_user, evaluation_id))
 
 
 def _compare_body(evaluation_id: int, lens: str | None) -> bytes:

@@ -157,7 +157,7 @@ def test_version_comes_with_the_reader_until_the_request_writes(app):
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)
-    with app.test_request_context("/"):
+    with app.app_context(), app.test_request_context("/"):  # its own g, as a request has
         assert page_cache.load_reader(db.session, user_id).email == "reader-version@example.com"
         assert len(statements) == 1
         assert page_cache.data_version(db.session) == current
