@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: install
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-if-empty
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask seed-if-empty
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Production settings: EVALUATOR_ENV=production requires SECRET_KEY (and DATABASE_URL for PostgreSQL).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -108,6 +109,7 @@ def register_cli(app: Flask) -> None:
                 demo.seed_demo(db.session)
                 click.echo("Database was empty: demo data loaded (labelled as demo).")
         click.echo("")
-        click.echo("Evaluator is starting on http://127.0.0.1:5000")
+        host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
+        click.echo(f"Evaluator is starting on http://{host}:{port}")
         click.echo(f"Log in as lead@example.com, password {demo.DEMO_PASSWORD} "
                    "(also admin@, cto@, ana@, raj@, mei@, tom@example.com)")
