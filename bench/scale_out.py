@@ -8,7 +8,7 @@ test runs against both, then what scale-out needs is checked across them:
 
 - a session signed in on one instance works on the other, and signing out on one ends it on both;
 - the comparison page and ranking JSON agree, and a change committed elsewhere (a third process)
-  shows on both at once (the page cache follows the data version, services/page_cache.py);
+  shows on both at once (the page cache follows the data version, web/page_cache.py);
 - failed logins count against one shared limit (Redis), whichever instance receives them.
 
 Exits non-zero with the failed check's message. Every process started here is stopped.

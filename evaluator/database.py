@@ -70,7 +70,7 @@ def _note_writes(conn, cursor, statement: str, parameters, context, executemany)
 def request_wrote() -> bool:
     """This request (app context) has run a statement other than a plain SELECT: its
     transaction is not ended with COMMIT below, and a data version read before it is stale
-    (services/page_cache.py)."""
+    (web/page_cache.py)."""
     return has_app_context() and bool(g.get("wrote_sql"))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from evaluator.extensions import db
 from evaluator.models import Decision, Evaluation, OutcomeModel, PastProgram, Score, Status
 from evaluator.scoring.outcome import InsufficientData, OutcomeModelError
+from evaluator.scoring.report import ranking_object
 from evaluator.services import analysis as analysis_service
 from evaluator.services import outcomes as service
 from evaluator.services.demo import seed_demo
@@ -205,8 +206,9 @@ def test_model_for_ranking_predicts_for_the_shortlist_and_explains(app):
         p = 1 / (1 + 2.718281828459045 ** -log_odds)
         assert p == pytest.approx(vendor["predicted_success"], abs=1e-3)
         assert {c["feature"] for c in vendor["contributions"] if c["imputed"]} == {"team_size"}
-    ranking = analysis_service.ranking_object(
-        evaluation, analysis, names={}, model=summary, predictions=predictions)
+    ranking = ranking_object(analysis, evaluation_id=evaluation.id, title=evaluation.title,
+                             vendor_names={}, evaluator_labels={}, model=summary,
+                             predictions=predictions)
     assert all(v["predicted_success"] is not None for v in ranking["vendors"])
 
 

@@ -22,12 +22,14 @@ from .. import scoring
 from ..access import evaluation_for, role_required
 from ..extensions import csrf, db
 from ..models import CaseStudy, Evaluation, MemberRole, Role, Status, Vendor
-from ..services import api_outcomes, api_payloads, api_reads, api_tokens, interchange, scoring_entry
+from ..services import api_outcomes, api_payloads, api_reads, api_tokens, scoring_entry
 from ..services import decisions as decision_service
 from ..services import dossier as dossier_service
 from ..services import evaluations as evaluation_service
 from ..services import vendors as vendor_service
-from ..services.setup import WorkflowError
+from ..services.errors import WorkflowError
+from ..services.ranking import ranking_for
+from ..web import settings
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -443,7 +445,8 @@ def get_ranking(evaluation_id: int):
                        "ranking opens.")
     lens = _text_arg("lens", 80) or None
     try:
-        ranking = interchange.ranking_for(db.session, evaluation.id, lens)
+        ranking = ranking_for(db.session, evaluation, lens=lens,
+                              sampling=settings.sampling()).ranking
     except scoring.InvalidLens as exc:
         raise ApiError(422, "unknown_lens", str(exc),
                        details=[{"field": "lens", "message": str(exc)}]) from None
@@ -473,7 +476,7 @@ def record_decision(evaluation_id: int):
     try:
         decision_service.record_decision(
             db.session, evaluation, current_user, membership, vendor_id=item.vendor_id,
-            rationale=item.rationale, dissent=item.dissent)
+            rationale=item.rationale, dissent=item.dissent, sampling=settings.sampling())
     except (WorkflowError, scoring.ScoringError) as exc:
         raise ApiError(422, "refused", str(exc)) from None
     evaluation, _ = _load_evaluation(evaluation_id)

@@ -6,7 +6,7 @@ from flask import Flask
 
 from ..extensions import db, login_manager
 from ..models import User
-from ..services import page_cache
+from ..web import page_cache
 
 
 def setup_login(app: Flask) -> None:

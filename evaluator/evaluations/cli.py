@@ -13,6 +13,9 @@ from .. import scoring
 from ..audit import acting_as
 from ..extensions import db
 from ..services import interchange
+from ..services.errors import EvaluationNotFound
+from ..services.ranking import ranking_for
+from ..web import settings
 
 
 def _refuse(path: str, error: interchange.InterchangeError) -> click.ClickException:
@@ -96,7 +99,7 @@ def register(app: Flask) -> None:
         """Print an evaluation as an interchange document (JSON)."""
         try:
             document = interchange.export_document(db.session, evaluation_id)
-        except interchange.EvaluationNotFound as exc:
+        except EvaluationNotFound as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
@@ -108,8 +111,9 @@ def register(app: Flask) -> None:
     def ranking(evaluation_id: int, lens: str | None, as_json: bool) -> None:
         """Print the ranking of an evaluation's submitted scores."""
         try:
-            result = interchange.ranking_for(db.session, evaluation_id, lens)
-        except interchange.EvaluationNotFound as exc:
+            result = ranking_for(db.session, evaluation_id, lens=lens,
+                                 sampling=settings.sampling()).ranking
+        except EvaluationNotFound as exc:
             raise click.ClickException(str(exc)) from exc
         except scoring.ScoringError as exc:
             raise click.ClickException(f"Evaluation {evaluation_id}: {exc}") from exc
@@ -133,8 +137,9 @@ def register(app: Flask) -> None:
         with memos.gc_paused():
             try:
                 context = memo_service.build_memo(db.session, evaluation_id, lens=lens,
-                                                  prepared_by="flask memo (CLI)")
-            except memo_service.EvaluationNotFound as exc:
+                                                  prepared_by="flask memo (CLI)",
+                                                  sampling=settings.sampling())
+            except EvaluationNotFound as exc:
                 raise click.ClickException(str(exc)) from exc
             except scoring.ScoringError as exc:
                 raise click.ClickException(f"Evaluation {evaluation_id}: {exc}") from exc

@@ -13,34 +13,21 @@ from .. import charts, scoring
 from ..access import evaluation_for, membership_of
 from ..extensions import db
 from ..models import CaseStudy, InterviewAnswer, MemberRole, ShortlistEntry
-from ..services import analysis as analysis_service
 from ..services import decisions as decision_service
 from ..services import evaluations as evaluation_service
-from ..services import outcomes as outcome_service
-from ..services import page_cache, scoring_entry
-from ..services import relevance as relevance_service
-from ..services.setup import WorkflowError
+from ..services import ranking as ranking_service
+from ..services import scoring_entry
+from ..services.errors import WorkflowError
+from ..web import page_cache, settings
 from .forms import DecisionForm
 from .routes import bp, load, require_unblinded
 
 
-def comparison(evaluation, membership, lens: str | None, evidence=None):
-    """Ranking object plus what the page shows beside it; raises scoring.ScoringError.
-
-    evidence: the evaluation's relevant evidence when the caller has it already (the outcome
-    model's dossier features are then taken from it instead of being loaded again)."""
-    scores = scoring_entry.visible_scores(db.session, evaluation, current_user, membership)
-    inputs = analysis_service.build_inputs(evaluation, scores)
-    result = analysis_service.analyse(inputs, lens=lens)
-    names = {e.vendor_id: e.vendor.name for e in evaluation.shortlist}
-    emails = {m.user_id: m.user.display_name for m in evaluation.members}
-    extra = None if evidence is None else outcome_service.features_from_evidence(evidence)
-    model, predictions = outcome_service.model_for_ranking(
-        db.session, evaluation, result, extra_features=extra)
-    ranking = analysis_service.ranking_object(
-        evaluation, result, names=names, evaluator_emails=emails, model=model,
-        predictions=predictions)
-    return ranking, scores
+def comparison(evaluation, membership, lens: str | None) -> ranking_service.RankedEvaluation:
+    """The ranking as the current user may see it; raises scoring.ScoringError."""
+    return ranking_service.ranking_for(
+        db.session, evaluation, reader=current_user, membership=membership, lens=lens,
+        sampling=settings.sampling())
 
 
 def _evidence_index(scores):
@@ -68,7 +55,7 @@ def _visible(evaluation_id: int) -> tuple[page_cache.Version, Visible]:
     and submitted scores are data, so any change to them moves the version and it is taken
     again; a page served from the cache then needs no query of its own.
 
-    The version is read first (services/page_cache.py explains why)."""
+    The version is read first (web/page_cache.py explains why)."""
     version = page_cache.data_version(db.session)
 
     def decide() -> Visible:
@@ -89,8 +76,8 @@ def _for_rendering(evaluation_id: int):
 
 def _compare_body(evaluation_id: int, lens: str | None) -> bytes:
     evaluation, membership = _for_rendering(evaluation_id)
-    evidence = relevance_service.for_evaluation(db.session, evaluation)
-    ranking, scores = comparison(evaluation, membership, lens, evidence)
+    ranked = comparison(evaluation, membership, lens)
+    ranking, scores, evidence = ranked.ranking, ranked.scores, ranked.evidence
     by_cell: dict[tuple[int, int], list] = {}
     submitted: dict[int, int] = {}
     for s in scores:
@@ -156,7 +143,7 @@ def ranking_json(evaluation_id: int):
     lens = request.args.get("lens") or None
 
     def ranking():
-        return comparison(*_for_rendering(evaluation.id), lens)[0]
+        return comparison(*_for_rendering(evaluation.id), lens).ranking
 
     try:
         return jsonify(page_cache.cached(("ranking", evaluation.id, lens), version, ranking))
@@ -175,7 +162,8 @@ def decide(evaluation_id: int):
             decision_service.record_decision(
                 db.session, evaluation, current_user, membership,
                 vendor_id=form.vendor_id.data, rationale=form.rationale.data,
-                dissent=form.dissent.data or "")
+                dissent=form.dissent.data or "",
+                sampling=settings.sampling())
         except (WorkflowError, scoring.ScoringError) as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -187,7 +175,7 @@ def decide(evaluation_id: int):
         status = 400
     ranking = None
     try:
-        ranking, _ = comparison(evaluation, membership, None)
+        ranking = comparison(evaluation, membership, None).ranking
         if request.method == "GET" and ranking["winner"] is not None:
             form.vendor_id.data = ranking["winner"]
     except scoring.ScoringError as exc:
@@ -201,7 +189,8 @@ def verify_decision(evaluation_id: int):
     evaluation, membership = load(evaluation_id)
     require_unblinded(membership)
     try:
-        result = decision_service.verify(db.session, evaluation)
+        result = decision_service.verify(
+            db.session, evaluation, settings.sampling())
     except WorkflowError as exc:
         flash(str(exc), "error")
         return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))

@@ -13,6 +13,7 @@ from .. import memos, scoring
 from ..access import evaluation_for
 from ..extensions import db
 from ..services import memos as memo_service
+from ..web import settings
 from .routes import bp, require_unblinded
 
 
@@ -25,7 +26,8 @@ def memo_pdf(evaluation_id: int):
     with memos.gc_paused():
         try:
             memo = memo_service.build_memo(db.session, evaluation.id, lens=lens,
-                                           prepared_by=current_user.display_name)
+                                           prepared_by=current_user.display_name,
+                                           sampling=settings.sampling())
         except scoring.ScoringError as exc:
             flash(f"The memo cannot be generated: {exc}", "error")
             return redirect(url_for("evaluations.compare", evaluation_id=evaluation_id))

@@ -12,6 +12,7 @@ from ..models import MemberRole, Role, Status
 from ..services import evaluations as evaluation_service
 from ..services import scoring_entry
 from ..services import setup as setup_service
+from ..services.errors import WorkflowError
 from ..services.templates import list_templates
 from .forms import NewEvaluationForm, StatusForm
 
@@ -50,7 +51,7 @@ def new():
                 db.session, title=form.title.data, template_id=form.template_id.data,
                 program_context=form.program_context.data or "", user=current_user,
             )
-        except setup_service.WorkflowError as exc:
+        except WorkflowError as exc:
             flash(str(exc), "error")
         else:
             flash("Evaluation created from the template. Next: review the weights, "
@@ -83,7 +84,7 @@ def change_status(evaluation_id: int):
         try:
             setup_service.change_status(db.session, evaluation, form.target.data, current_user,
                                         membership, progress)
-        except setup_service.WorkflowError as exc:
+        except WorkflowError as exc:
             flash(str(exc), "error")
         else:
             flash(f"The evaluation is now in {evaluation.status}.", "success")

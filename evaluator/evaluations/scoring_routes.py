@@ -12,7 +12,7 @@ from ..models import MemberRole
 from ..services import relevance as relevance_service
 from ..services import scoring_entry
 from ..services import vendors as vendor_service
-from ..services.setup import ConcurrentEdit, WorkflowError
+from ..services.errors import ConcurrentEdit, WorkflowError
 from .forms import ScoreSheetForm
 from .routes import bp, load
 

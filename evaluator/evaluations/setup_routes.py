@@ -13,6 +13,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import MemberRole, Vendor
 from ..services import setup as setup_service
+from ..services.errors import ConcurrentEdit, WorkflowError
 from .forms import (
     AhpForm,
     ConflictForm,
@@ -149,12 +150,12 @@ def save_criteria(evaluation_id: int):
         try:
             setup_service.update_criteria(
                 db.session, evaluation, edits, int(form.version.data or 0))
-        except (setup_service.WorkflowError, scoring.ScoringError) as exc:
+        except (WorkflowError, scoring.ScoringError) as exc:
             db.session.rollback()
             flash(str(exc), "error")
             evaluation, membership = load(evaluation_id, LEAD)
             return _render_setup(evaluation, membership, 409 if isinstance(
-                exc, setup_service.ConcurrentEdit) else 400, criteria_form=form)
+                exc, ConcurrentEdit) else 400, criteria_form=form)
         flash("Criteria and weights saved.", "success")
         return redirect(url_for("evaluations.setup", evaluation_id=evaluation.id))
     flash("Check the highlighted fields.", "error")
@@ -174,7 +175,7 @@ def apply_roc(evaluation_id: int):
         try:
             setup_service.apply_weights(db.session, evaluation, shares,
                                         int(form.version.data or 0))
-        except setup_service.WorkflowError as exc:
+        except WorkflowError as exc:
             db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id))
@@ -204,7 +205,7 @@ def apply_ahp(evaluation_id: int):
         result = scoring.ahp_weights(keys, matrix)
         setup_service.apply_weights(db.session, evaluation, result.weights,
                                     int(form.version.data or 0))
-    except (scoring.ScoringError, setup_service.WorkflowError) as exc:
+    except (scoring.ScoringError, WorkflowError) as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return _render_setup(evaluation, membership, 400, ahp_form=form)
@@ -222,7 +223,7 @@ def save_lens(evaluation_id: int):
         try:
             setup_service.save_lens(db.session, evaluation, form.name.data, weights,
                                     form.description.data or "")
-        except (setup_service.WorkflowError, scoring.ScoringError) as exc:
+        except (WorkflowError, scoring.ScoringError) as exc:
             db.session.rollback()
             flash(str(exc), "error")
             evaluation, membership = load(evaluation_id, LEAD)
@@ -240,7 +241,7 @@ def delete_lens(evaluation_id: int, lens_id: int):
         try:
             setup_service.delete_lens(db.session, evaluation, lens_id)
             flash("Lens removed.", "success")
-        except setup_service.WorkflowError as exc:
+        except WorkflowError as exc:
             flash(str(exc), "error")
     return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id) + "#lenses")
 
@@ -254,7 +255,7 @@ def add_shortlist(evaluation_id: int):
         try:
             added = setup_service.add_to_shortlist(db.session, evaluation, form.vendor_ids.data)
             flash(f"{added} vendor(s) added to the shortlist.", "success")
-        except setup_service.WorkflowError as exc:
+        except WorkflowError as exc:
             db.session.rollback()
             flash(str(exc), "error")
     else:
@@ -269,7 +270,7 @@ def remove_shortlist(evaluation_id: int, vendor_id: int):
         try:
             setup_service.remove_from_shortlist(db.session, evaluation, vendor_id)
             flash("Vendor removed from the shortlist.", "success")
-        except setup_service.WorkflowError as exc:
+        except WorkflowError as exc:
             flash(str(exc), "error")
     return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id) + "#shortlist")
 
@@ -285,7 +286,7 @@ def add_member(evaluation_id: int):
             flash(f"{added.user.email} added as {added.role}.", "success")
             return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id)
                             + "#members")
-        except setup_service.WorkflowError as exc:
+        except WorkflowError as exc:
             db.session.rollback()
             form.email.errors.append(str(exc))
     evaluation, membership = load(evaluation_id, LEAD)
@@ -299,7 +300,7 @@ def remove_member(evaluation_id: int, member_id: int):
         try:
             setup_service.remove_member(db.session, evaluation, member_id)
             flash("Member removed.", "success")
-        except setup_service.WorkflowError as exc:
+        except WorkflowError as exc:
             flash(str(exc), "error")
     return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id) + "#members")
 
@@ -320,7 +321,7 @@ def declare_conflict(evaluation_id: int):
                                                form.vendor_id.data, form.note.data)
                 flash("Conflict of interest recorded; that member cannot score the vendor.",
                       "success")
-            except setup_service.WorkflowError as exc:
+            except WorkflowError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
     else:
@@ -337,7 +338,7 @@ def save_template(evaluation_id: int):
         try:
             template = setup_service.save_as_template(db.session, evaluation, form.name.data)
             flash(f"Saved as template {template.name!r}.", "success")
-        except setup_service.WorkflowError as exc:
+        except WorkflowError as exc:
             db.session.rollback()
             flash(str(exc), "error")
     else:
@@ -365,12 +366,12 @@ def save_context(evaluation_id: int):
         try:
             setup_service.update_context(db.session, evaluation, context, weights,
                                          int(form.version.data or 0))
-        except (setup_service.WorkflowError, scoring.ScoringError) as exc:
+        except (WorkflowError, scoring.ScoringError) as exc:
             db.session.rollback()
             flash(str(exc), "error")
             evaluation, membership = load(evaluation_id, LEAD)
             return _render_setup(evaluation, membership, 409 if isinstance(
-                exc, setup_service.ConcurrentEdit) else 400, context_form=form)
+                exc, ConcurrentEdit) else 400, context_form=form)
         flash("Program context saved: evidence is now ranked by relevance to it.", "success")
         return redirect(url_for("evaluations.setup", evaluation_id=evaluation.id) + "#context")
     flash("Check the program context fields.", "error")

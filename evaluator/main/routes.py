@@ -6,14 +6,14 @@ from sqlalchemy import text
 
 from ..extensions import db
 from ..services import evaluations as evaluation_service
-from ..services import page_cache
+from ..web import page_cache
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
 def dashboard():
-    version = page_cache.data_version(db.session)  # before the data: see services/page_cache.py
+    version = page_cache.data_version(db.session)  # before the data: see web/page_cache.py
     page = max(1, request.args.get("page", 1, type=int) or 1)
 
     def body() -> bytes:

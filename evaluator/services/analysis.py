@@ -1,8 +1,8 @@
-"""The ranking of an evaluation: database rows -> scoring core -> the ranking object.
+"""Database rows -> core inputs -> the core analysis, cached (services/ranking.py builds the
+ranking object from it).
 
-The ranking object is the one JSON shape served by `flask ranking --json`, the comparison page
-and the API. Robustness sampling is the expensive part, so results are cached by a SHA-256 of
-exactly what they depend on (scale, criteria, weights, lenses, submitted scores, sampling
+Robustness sampling is the expensive part, so results are cached by a SHA-256 of exactly what
+they depend on (scale, criteria, weights, lenses, submitted scores, sampling
 settings): any change of the scores or weights gives a new key, and a page view with no change
 reuses the result. The cache is per process (each gunicorn worker computes a result once).
 """
@@ -16,7 +16,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -87,14 +86,16 @@ def build_inputs(evaluation: Evaluation, scores: list[Score]) -> Inputs:
     )
 
 
-def analyse(inputs: Inputs, lens: str | None = None) -> scoring.Analysis:
-    """Run (or reuse) the core analysis for these inputs. Raises scoring.ScoringError."""
-    settings = {
-        "lens": lens,
-        "samples": int(current_app.config["ROBUSTNESS_SAMPLES"]),
-        "concentration": float(current_app.config["ROBUSTNESS_CONCENTRATION"]),
-        "seed": 0,
-    }
+#: Robustness sampling when the caller names none (the production defaults, config.py).
+DEFAULT_SAMPLING: dict[str, Any] = {"samples": 10_000, "concentration": 100.0, "seed": 0}
+
+
+def analyse(inputs: Inputs, lens: str | None = None,
+            sampling: dict[str, Any] | None = None) -> scoring.Analysis:
+    """Run (or reuse) the core analysis for these inputs. Raises scoring.ScoringError.
+
+    sampling: {"samples", "concentration", "seed"} (services/ranking.Sampling.as_dict())."""
+    settings = {"lens": lens, **(sampling or DEFAULT_SAMPLING)}
     key = inputs.fingerprint(**settings)
     with _lock:
         cached = _cache.get(key)
@@ -117,21 +118,3 @@ def clear_cache() -> None:
     with _lock:
         _cache.clear()
 
-
-def ranking_object(
-    evaluation: Evaluation, analysis: scoring.Analysis, *, names: dict[int, str],
-    evaluator_emails: dict[int, str] | None = None, model: dict | None = None,
-    predictions: dict[int, float] | None = None,
-) -> dict[str, Any]:
-    """The documented ranking object (docs/formats.md): the core's dict plus names and model."""
-    data = analysis.to_dict()
-    out: dict[str, Any] = {"evaluation": {"id": evaluation.id, "title": evaluation.title}}
-    out.update(data)
-    for vendor in out["vendors"]:
-        vendor["name"] = names.get(vendor["id"], str(vendor["id"]))
-        vendor["predicted_success"] = (predictions or {}).get(vendor["id"])
-    if evaluator_emails is not None:
-        for item in out["leniency"]:
-            item["evaluator"] = evaluator_emails.get(item["evaluator"], item["evaluator"])
-    out["model"] = model
-    return out

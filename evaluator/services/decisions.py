@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..models import Decision, Evaluation, MemberRole, Membership, Status, User
-from . import analysis as analysis_service
 from . import webhooks
-from .setup import WorkflowError
+from .errors import WorkflowError
+from .ranking import DEFAULT_SAMPLING, Sampling, ranking_for
 
 
 def snapshot_of(evaluation: Evaluation, scores, ranking: dict[str, Any]) -> dict[str, Any]:
@@ -46,18 +46,24 @@ def digest(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def current_snapshot(session: Session, evaluation: Evaluation) -> dict[str, Any]:
-    scores = analysis_service.submitted_scores(session, evaluation.id)
-    inputs = analysis_service.build_inputs(evaluation, scores)
-    result = analysis_service.analyse(inputs)
-    names = {e.vendor_id: e.vendor.name for e in evaluation.shortlist}
-    ranking = analysis_service.ranking_object(evaluation, result, names=names)
-    return snapshot_of(evaluation, scores, ranking)
+def current_snapshot(session: Session, evaluation: Evaluation,
+                     sampling: Sampling = DEFAULT_SAMPLING) -> dict[str, Any]:
+    """The snapshot a decision taken now would freeze.
+
+    Id-stable: leniency items name the evaluator by id only (a renamed user must not change a
+    decision's digest), and the outcome model is left out (retraining must not either)."""
+    ranked = ranking_for(session, evaluation, sampling=sampling, with_model=False)
+    ranking = dict(ranked.ranking)
+    ranking["leniency"] = [
+        {k: v for k, v in item.items() if k != "evaluator_id"} | {"evaluator": item["evaluator_id"]}
+        for item in ranking["leniency"]
+    ]
+    return snapshot_of(evaluation, ranked.scores, ranking)
 
 
 def record_decision(
     session: Session, evaluation: Evaluation, user: User, membership: Membership | None,
-    *, vendor_id: int, rationale: str, dissent: str,
+    *, vendor_id: int, rationale: str, dissent: str, sampling: Sampling = DEFAULT_SAMPLING,
 ) -> Decision:
     if evaluation.status != Status.REVIEW:
         raise WorkflowError("A decision can be recorded only when the evaluation is in review.")
@@ -69,7 +75,7 @@ def record_decision(
         raise WorkflowError("Choose a vendor from the shortlist.")
     if len((rationale or "").strip()) < 20:
         raise WorkflowError("Give the rationale for the decision (at least 20 characters).")
-    snapshot = current_snapshot(session, evaluation)
+    snapshot = current_snapshot(session, evaluation, sampling)
     decision = Decision(
         vendor_id=vendor_id, rationale=rationale.strip(), dissent=(dissent or "").strip(),
         decided_by=user, snapshot=snapshot, snapshot_sha256=digest(snapshot),
@@ -81,13 +87,14 @@ def record_decision(
     return decision
 
 
-def verify(session: Session, evaluation: Evaluation) -> dict[str, Any]:
+def verify(session: Session, evaluation: Evaluation,
+           sampling: Sampling = DEFAULT_SAMPLING) -> dict[str, Any]:
     """Re-run the analysis now and compare it with the frozen snapshot."""
     decision = evaluation.decision
     if decision is None:
         raise WorkflowError("No decision has been recorded.")
     stored_ok = digest(decision.snapshot) == decision.snapshot_sha256
-    now = current_snapshot(session, evaluation)
+    now = current_snapshot(session, evaluation, sampling)
     now_digest = digest(now)
     return {
         "stored_sha256": decision.snapshot_sha256,

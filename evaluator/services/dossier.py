@@ -29,7 +29,6 @@ from ..scoring import (
 from .templates import ensure_builtin_template
 from .vendors import DossierError, StaleEdit, display_value, get_vendor, realism_of
 
-ORG_SIZES = ("small", "medium", "large", "enterprise")
 OUTCOMES = ("delivered", "partial", "cancelled")
 #: Certifications expiring within this many days are flagged "expires soon".
 EXPIRY_WARNING_DAYS = 90

@@ -44,8 +44,8 @@ from ..models import (
 )
 from . import analysis as analysis_service
 from . import evaluations as evaluation_service
-from . import outcomes as outcome_service
 from . import users as user_service
+from .errors import EvaluationNotFound
 
 FORMAT = "evaluator/evaluation@1"
 FORMAT_PREFIX = "evaluator/evaluation@"
@@ -86,11 +86,6 @@ class InterchangeError(ValueError):
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
         super().__init__("; ".join(str(i) for i in issues))
-
-
-class EvaluationNotFound(LookupError):
-    def __init__(self, evaluation_id: int) -> None:
-        super().__init__(f"There is no evaluation with id {evaluation_id}.")
 
 
 # --- the parsed document ------------------------------------------------------------------------
@@ -963,21 +958,3 @@ def export_document(session: Session, evaluation_id: int) -> dict[str, Any]:
 
 def _level(key: str) -> tuple[int, str]:
     return (int(key), key) if key.lstrip("-").isdigit() else (1 << 30, key)
-
-
-# --- the ranking object for the CLI -------------------------------------------------------------
-
-
-def ranking_for(session: Session, evaluation_id: int, lens: str | None = None) -> dict[str, Any]:
-    """The documented ranking object (submitted scores; every member's view once unblinded).
-
-    Raises EvaluationNotFound, or scoring.ScoringError (e.g. InvalidLens for an unknown lens).
-    """
-    evaluation = _load(session, evaluation_id)
-    scores = analysis_service.submitted_scores(session, evaluation.id)
-    result = analysis_service.analyse(analysis_service.build_inputs(evaluation, scores), lens=lens)
-    model, predictions = outcome_service.model_for_ranking(session, evaluation, result)
-    return analysis_service.ranking_object(
-        evaluation, result, names={e.vendor_id: e.vendor.name for e in evaluation.shortlist},
-        evaluator_emails={m.user_id: m.user.email for m in evaluation.members},
-        model=model, predictions=predictions)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -35,11 +34,11 @@ from ..models import (
     ShortlistEntry,
     Vendor,
 )
-from . import analysis as analysis_service
+from ..scoring.report import recommend
 from . import decisions as decision_service
-from . import outcomes as outcome_service
-from . import relevance as relevance_service
 from .dossier import narrative_texts
+from .errors import EvaluationNotFound
+from .ranking import DEFAULT_SAMPLING, Sampling, evaluator_labels, ranking_for
 from .vendors import realism_of
 
 #: Bumped when the memo's content rules change, so an old fingerprint is never matched by a memo
@@ -67,10 +66,6 @@ FLIP_CHART_WITHIN = 0.10
 #: strength nor a weakness: they would print as +0.00 / -0.00.
 NOISE = 0.005
 CASE_STUDY_TEXT = ("summary", "setbacks", "response", "lessons")
-
-
-class EvaluationNotFound(LookupError):
-    pass
 
 
 @dataclass
@@ -113,37 +108,30 @@ def load_evaluation(session: Session, evaluation_id: int) -> Evaluation:
         )
     )
     if evaluation is None:
-        raise EvaluationNotFound(f"Evaluation {evaluation_id} does not exist.")
+        raise EvaluationNotFound(evaluation_id)
     return evaluation
 
 
 def build_memo(session: Session, evaluation_id: int, *, lens: str | None = None,
-               prepared_by: str = "") -> Memo:
+               prepared_by: str = "", sampling: Sampling = DEFAULT_SAMPLING) -> Memo:
     """Gather and compute the memo. Raises EvaluationNotFound or scoring.ScoringError."""
     evaluation = load_evaluation(session, evaluation_id)
-    scores = analysis_service.submitted_scores(session, evaluation.id)
-    inputs = analysis_service.build_inputs(evaluation, scores)
-    result = analysis_service.analyse(inputs, lens=lens)
+    ranked = ranking_for(session, evaluation, lens=lens, sampling=sampling)
+    ranking, scores, inputs, relevance = ranked.ranking, ranked.scores, ranked.inputs, ranked.evidence
+    model = ranking["model"]
     names = {e.vendor_id: e.vendor.name for e in evaluation.shortlist}
-    people = {m.user_id: m.user.display_name for m in evaluation.members}
-    relevance = relevance_service.for_evaluation(session, evaluation)
-    model, predictions = outcome_service.model_for_ranking(
-        session, evaluation, result,
-        extra_features=outcome_service.features_from_evidence(relevance))
-    ranking = analysis_service.ranking_object(
-        evaluation, result, names=names, evaluator_emails=people, model=model,
-        predictions=predictions)
+    people = evaluator_labels(evaluation)
     evidence = _evidence_index(evaluation)
     criteria = {c.key: c for c in evaluation.criteria}
     vendors = _vendor_sections(evaluation, ranking, scores, evidence, people)
-    settings = _settings()
+    settings = sampling.as_dict()
     recommendation = recommend(ranking)
     nearest = recommendation.get("nearest_flip")
     hinges = nearest is not None and abs(nearest["flip"] - nearest["current"]) <= FLIP_CHART_WITHIN
     return Memo(
         evaluation=evaluation, lens=lens, ranking=ranking,
         recommendation=recommendation,
-        decision=_decision(evaluation, scores, names, ranking),
+        decision=_decision(session, evaluation, ranking, sampling),
         vendors=vendors,
         dissent=_dissent(evaluation, inputs, scores, ranking, people, names, lens),
         model=model, matrix=_matrix(evaluation, ranking, scores, people),
@@ -169,50 +157,12 @@ def record_export(session: Session, memo: Memo, *, pages: int, size: int, via: s
     session.commit()
 
 
-# --------------------------------------------------------------------------- recommendation
-
-
-def recommend(ranking: dict[str, Any]) -> dict[str, Any]:
-    """Who to pick, or a plain "no clear winner" when the lead is tied or not robust.
-
-    kind: "winner" | "no_clear_winner" | "no_ranking"; leader and runner_up are ranking vendors.
-    """
-    open_vendors = [v for v in ranking["vendors"]
-                    if v["rank"] is not None and not v["knocked_out"] and not v["incomplete"]]
-    leader = open_vendors[0] if open_vendors else None
-    runner = open_vendors[1] if len(open_vendors) > 1 else None
-    out: dict[str, Any] = {"leader": leader, "runner_up": runner, "margin": None,
-                           "tied": [], "reasons": []}
-    if leader is None:
-        out["kind"] = "no_ranking"
-        return out
-    if runner is not None:
-        out["margin"] = leader["score"] - runner["score"]
-    out["tied"] = [v for v in open_vendors if v["rank"] == leader["rank"]]
-    p = leader["p_rank1"]
-    if len(out["tied"]) > 1:
-        out["kind"] = "no_clear_winner"
-        out["reasons"].append("tie")
-    if p is not None and p < 0.5:
-        out["kind"] = "no_clear_winner"
-        out["reasons"].append("not_robust")
-    out.setdefault("kind", "winner")
-    challengers = sorted((v for v in open_vendors if v is not leader and v["p_rank1"]),
-                         key=lambda v: -v["p_rank1"])
-    out["challenger"] = challengers[0] if challengers else None
-    flips = [f for f in ranking["sensitivity"]["flips"] if f["flip"] is not None]
-    out["nearest_flip"] = min(flips, key=lambda f: abs(f["flip"] - f["current"]), default=None)
-    return out
-
-
-def _decision(evaluation: Evaluation, scores: list[Score], names: dict[int, str],
-              ranking: dict[str, Any]) -> dict[str, Any] | None:
+def _decision(session: Session, evaluation: Evaluation, ranking: dict[str, Any],
+              sampling: Sampling) -> dict[str, Any] | None:
     decision = evaluation.decision
     if decision is None:
         return None
-    base = analysis_service.analyse(analysis_service.build_inputs(evaluation, scores))
-    snapshot = decision_service.snapshot_of(
-        evaluation, scores, analysis_service.ranking_object(evaluation, base, names=names))
+    snapshot = decision_service.current_snapshot(session, evaluation, sampling)
     return {
         "vendor": decision.vendor.name, "vendor_id": decision.vendor_id,
         "rationale": decision.rationale, "dissent": decision.dissent,
@@ -427,11 +377,6 @@ def _matrix(evaluation: Evaluation, ranking: dict[str, Any], scores: list[Score]
 
 
 # -------------------------------------------------------------------------------- fingerprint
-
-
-def _settings() -> dict[str, Any]:
-    return {"samples": int(current_app.config["ROBUSTNESS_SAMPLES"]),
-            "concentration": float(current_app.config["ROBUSTNESS_CONCENTRATION"]), "seed": 0}
 
 
 def _text_digest(*parts: str | None) -> str:

@@ -23,7 +23,7 @@ from ..models import (
     User,
 )
 from . import webhooks
-from .setup import ConcurrentEdit, WorkflowError
+from .errors import ConcurrentEdit, WorkflowError
 
 EVIDENCE_TYPES = ("case_study", "answer")
 

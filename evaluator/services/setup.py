@@ -29,15 +29,8 @@ from ..models import (
     Vendor,
 )
 from . import users as user_service
+from .errors import ConcurrentEdit, WorkflowError
 from .evaluations import create_from_template
-
-
-class WorkflowError(ValueError):
-    """A step that is not allowed now, with the reason a user can act on."""
-
-
-class ConcurrentEdit(WorkflowError):
-    """Someone else saved this first; the caller keeps the user's input to retry."""
 
 
 @dataclass(frozen=True)

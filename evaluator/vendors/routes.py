@@ -23,10 +23,10 @@ from ..forms import EmptyForm
 from ..models import Role
 from ..services import dossier as dossier_service
 from ..services import dossier_import as import_service
-from ..services import page_cache
 from ..services import references as reference_service
 from ..services import vendors as vendor_service
 from ..services.vendors import DossierError, StaleEdit
+from ..web import page_cache
 from .forms import (
     CaseStudyForm,
     ConfirmImportForm,
@@ -62,7 +62,7 @@ def _inject_can_edit():
 
 @bp.route("/")
 def index():
-    version = page_cache.data_version(db.session)  # before the data: see services/page_cache.py
+    version = page_cache.data_version(db.session)  # before the data: see web/page_cache.py
     flt = _filter_from_args()
     number = max(1, request.args.get("page", 1, type=int) or 1)
 

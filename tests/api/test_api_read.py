@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from evaluator.extensions import db
 from evaluator.models import CaseStudy, Certification, Role, Score, Vendor
-from evaluator.services import interchange
 from evaluator.services import users as user_service
+from evaluator.services.ranking import Sampling, ranking_for
 from tests.api.conftest import assert_error, bearer, token_for
 from tests.conftest import make_user
 
@@ -164,14 +164,15 @@ def test_ranking_is_the_cli_object_with_lenses(app, api, demo):
     headers = bearer(token_for("cto@example.com"))
     response = api.get(f"/api/v1/evaluations/{demo.review.id}/ranking", headers=headers)
     assert response.status_code == 200
-    expected = interchange.ranking_for(db.session, demo.review.id)
+    sampling = Sampling.from_config(app.config)
+    expected = ranking_for(db.session, demo.review.id, sampling=sampling).ranking
     assert response.get_json() == json.loads(json.dumps(expected))
     lens = demo.review.lenses[0].name
     body = api.get(f"/api/v1/evaluations/{demo.review.id}/ranking",
                    query_string={"lens": lens}, headers=headers).get_json()
     assert body["lens"] == lens
-    assert body == json.loads(json.dumps(interchange.ranking_for(db.session, demo.review.id,
-                                                                 lens)))
+    assert body == json.loads(json.dumps(ranking_for(db.session, demo.review.id, lens=lens,
+                                                     sampling=sampling).ranking))
     error = assert_error(api.get(f"/api/v1/evaluations/{demo.review.id}/ranking?lens=Nope",
                                  headers=headers), 422, "unknown_lens")
     assert "Nope" in error["message"]

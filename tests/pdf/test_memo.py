@@ -310,7 +310,7 @@ def test_cli_lens_option(app, demo, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["memo", "999", "-o", "{out}"], "Evaluation 999 does not exist."),
+    (["memo", "999", "-o", "{out}"], "There is no evaluation with id 999."),
     (["memo", "1", "-o", "{out}", "--lens", "Nope"], "Evaluation 1:"),
 ])
 def test_cli_errors_write_nothing(app, demo, tmp_path, args, message):

@@ -1,5 +1,5 @@
 """The comparison page and the ranking JSON are rendered once per data version and follow every
-change (services/page_cache.py)."""
+change (web/page_cache.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy import select
 from evaluator.evaluations import compare_routes
 from evaluator.extensions import db
 from evaluator.models import AuditEvent, Role, Score, Vendor
-from evaluator.services import page_cache
 from evaluator.services import vendors as vendor_service
+from evaluator.web import page_cache
 from tests.conftest import CSRF_RE, count_queries, csrf_token, login, make_user
 from tests.web.test_workflow import _build_evaluation
 
