@@ -56,7 +56,7 @@ def register_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(dir_okay=False))
     def backup_command(path: str) -> None:
         """Write a consistent backup of the database to PATH (SQLite file or pg_dump archive)."""
-        from .services import backup
+        from .infra import backup
 
         try:
             written = backup.backup(db.engine, path)
@@ -69,7 +69,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
     def restore_command(path: str, yes: bool) -> None:
         """Replace the database with the backup at PATH (stop the app first)."""
-        from .services import backup
+        from .infra import backup
 
         if not yes:
             click.confirm("This replaces every row in the database. Continue?", abort=True)

@@ -442,7 +442,7 @@ def test_a_failure_while_writing_rolls_everything_back(app, monkeypatch):
     def broken_score(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(interchange, "Score", broken_score)
+    monkeypatch.setattr(interchange.importing, "Score", broken_score)
     with pytest.raises(RuntimeError):
         interchange.import_evaluation(db.session, spec)
     assert row_counts() == before  # vendors and accounts were flushed, then rolled back

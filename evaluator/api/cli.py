@@ -11,10 +11,11 @@ from flask import Flask
 
 from ..audit import acting_as
 from ..extensions import db
+from ..infra import inbox
+from ..infra import webhooks as webhook_service
 from ..models import TokenScope
-from ..services import api_tokens, inbox
+from ..services import api_tokens
 from ..services import users as user_service
-from ..services import webhooks as webhook_service
 from ..services.csv_io import ENCODINGS
 
 

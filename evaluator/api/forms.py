@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..services.webhooks import EVENTS, SUBSCRIBABLE
+from ..infra.webhooks import EVENTS, SUBSCRIBABLE
 
 
 class TokenForm(FlaskForm):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from ..services.dossier import ORG_SIZES, OUTCOMES
+from ..scoring.relevance import ORG_SIZES
+from ..services.dossier import OUTCOMES
 from ..services.vendors import INTEGRATION_KINDS
 
 

@@ -22,7 +22,7 @@ from .. import scoring
 from ..access import evaluation_for, role_required
 from ..extensions import csrf, db
 from ..models import CaseStudy, Evaluation, MemberRole, Role, Status, Vendor
-from ..services import api_outcomes, api_payloads, api_reads, api_tokens, scoring_entry
+from ..services import api_tokens, scoring_entry
 from ..services import decisions as decision_service
 from ..services import dossier as dossier_service
 from ..services import evaluations as evaluation_service
@@ -30,6 +30,9 @@ from ..services import vendors as vendor_service
 from ..services.errors import WorkflowError
 from ..services.ranking import ranking_for
 from ..web import settings
+from . import outcomes as api_outcomes
+from . import payloads as api_payloads
+from . import reads as api_reads
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

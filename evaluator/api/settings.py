@@ -13,9 +13,9 @@ from flask_login import current_user
 from ..access import role_required
 from ..extensions import db
 from ..forms import EmptyForm
+from ..infra import webhooks as webhook_service
 from ..models import Role, Webhook
 from ..services import api_tokens
-from ..services import webhooks as webhook_service
 from .forms import TokenForm, WebhookForm
 
 bp = Blueprint("integration", __name__)

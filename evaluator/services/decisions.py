@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..infra import webhooks
 from ..models import Decision, Evaluation, MemberRole, Membership, Status, User
-from . import webhooks
 from .errors import WorkflowError
 from .ranking import DEFAULT_SAMPLING, Sampling, ranking_for
 

@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import CaseStudy, Certification, Integration, Vendor, VendorContact
+from ..scoring.relevance import ORG_SIZES
 from . import csv_io
 from .csv_io import CellError, Column, CsvFileError, CsvRowsError, Row
 from .dossier import (
     CASE_STUDY_FIELDS,
-    ORG_SIZES,
     OUTCOMES,
     CaseStudyData,
     apply_case_study_data,

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..infra import webhooks
 from ..models import (
     CaseStudy,
     Evaluation,
@@ -22,7 +23,6 @@ from ..models import (
     Status,
     User,
 )
-from . import webhooks
 from .errors import ConcurrentEdit, WorkflowError
 
 EVIDENCE_TYPES = ("case_study", "answer")

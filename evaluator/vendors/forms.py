@@ -28,8 +28,9 @@ from wtforms.validators import (
 )
 
 from ..models import CaseStudy, Certification, Integration, Vendor, VendorContact
+from ..scoring.relevance import ORG_SIZES
 from ..services.csv_io import ENCODINGS
-from ..services.dossier import ORG_SIZES, OUTCOMES, CaseStudyData, InterviewData
+from ..services.dossier import OUTCOMES, CaseStudyData, InterviewData
 from ..services.dossier_import import MAX_TEXT
 from ..services.vendors import (
     INTEGRATION_KINDS,

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from evaluator.extensions import db
+from evaluator.infra import inbox
 from evaluator.models import CaseStudy, InboxImport, PastProgram, Vendor
-from evaluator.services import inbox
 
 VENDORS = ("name,country,sector,headcount\n"
            "Harbour Systems,Norway,Energy,420\n"

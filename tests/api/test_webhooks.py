@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from evaluator.extensions import db
+from evaluator.infra import webhooks as webhook_service
 from evaluator.models import (
     AuditEvent,
     DeliveryStatus,
@@ -28,7 +29,6 @@ from evaluator.models import (
 from evaluator.models.base import utcnow
 from evaluator.services import scoring_entry
 from evaluator.services import users as user_service
-from evaluator.services import webhooks as webhook_service
 from tests.api.conftest import bearer, token_for
 from tests.conftest import post
 

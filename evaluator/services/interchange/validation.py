@@ -1,210 +1,47 @@
-"""The evaluation interchange format ("evaluator/evaluation@1", docs/formats.md).
+"""Validation of an interchange document: JSON value -> EvaluationSpec, or InterchangeError
+listing every problem with its JSON path.
 
-Import is two steps so that a bad file writes nothing: ``parse_document`` turns the JSON text
-into plain frozen dataclasses or raises InterchangeError listing every problem with its JSON
-path (``$.scores[3].value``) or, for syntax errors, its line and column; ``import_evaluation``
-then checks what only the database knows (archived vendors, cited evidence, existing accounts)
-and writes everything in one transaction. ``export_document`` builds the same shape back, in a
-canonical order, so export -> import -> export gives the identical document.
-
-The validation is hand-written rather than a JSON Schema because the useful checks are
-cross-references (scores naming listed evaluators, vendors and criteria; lens weights naming
-criteria; values on the file's own scale) that a schema cannot express, and the messages must
-read well in a terminal.
-"""
+Over 400 lines on purpose: one checker walks the whole document, and its cross-references
+(scores naming listed evaluators, vendors and criteria; lens weights naming criteria; values on
+the file's own scale) read best side by side. It is hand-written rather than a JSON Schema
+because a schema cannot express those cross-references and its messages must read well in a
+terminal."""
 
 from __future__ import annotations
 
 import json
 import math
-import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from .. import scoring
-from ..models import (
-    CaseStudy,
-    Conflict,
-    Evaluation,
-    EvaluationCriterion,
-    Interview,
-    InterviewAnswer,
-    Lens,
+from ... import scoring
+from ...models import (
     MemberRole,
-    Membership,
-    Role,
-    Score,
-    ShortlistEntry,
     Status,
-    Vendor,
 )
-from . import analysis as analysis_service
-from . import evaluations as evaluation_service
-from . import users as user_service
-from .errors import EvaluationNotFound
-
-FORMAT = "evaluator/evaluation@1"
-FORMAT_PREFIX = "evaluator/evaluation@"
-IMPORTABLE_STATUSES = (Status.DRAFT.value, Status.SCORING.value, Status.REVIEW.value)
-DEFAULT_STATUS = Status.SCORING.value
-EVIDENCE_TYPES = ("case_study", "answer")
-# Platform role of an account created by an import, by its role in the evaluation: least
-# privilege that still lets it act in that role (leading needs the platform role "lead").
-ACCOUNT_ROLE = {
-    MemberRole.LEAD.value: Role.LEAD.value,
-    MemberRole.EVALUATOR.value: Role.EVALUATOR.value,
-    MemberRole.OBSERVER.value: Role.VIEWER.value,
-}
-MAX_TEXT = 20_000
-MAX_RATIONALE = 5_000
-MAX_ISSUES = 50
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-# --- errors -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem: where (a JSON path, or "line L, column C") and why."""
-
-    where: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.reason}"
-
-
-class InterchangeError(ValueError):
-    """The document was refused; ``issues`` says where and why. Nothing was written."""
-
-    def __init__(self, issues: list[Issue]) -> None:
-        self.issues = issues
-        super().__init__("; ".join(str(i) for i in issues))
-
-
-# --- the parsed document ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CriterionSpec:
-    key: str
-    name: str
-    weight: float  # raw, >= 0; the core normalises to shares
-    knockout_below: float | None = None  # scale points
-    description: str = ""
-    anchors: dict[str, str] = field(default_factory=dict)  # {"1": "...", ...}
-
-
-@dataclass(frozen=True)
-class MemberSpec:
-    email: str  # normalised (lower case)
-    name: str = ""
-    role: str = MemberRole.EVALUATOR.value
-
-
-@dataclass(frozen=True)
-class ScoreSpec:
-    evaluator: str  # email, normalised
-    vendor: int  # index into EvaluationSpec.vendors
-    criterion: str
-    value: float | None
-    insufficient_evidence: bool = False
-    rationale: str = ""
-    evidence: tuple[tuple[str, int], ...] = ()
-    path: str = ""  # JSON path of this score, for errors found against the database
-
-
-@dataclass(frozen=True)
-class LensSpec:
-    name: str
-    weights: dict[str, float]
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class ConflictSpec:
-    evaluator: str
-    vendor: int
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class EvaluationSpec:
-    title: str
-    scale_min: int
-    scale_max: int
-    criteria: tuple[CriterionSpec, ...]
-    vendors: tuple[str, ...]
-    evaluators: tuple[MemberSpec, ...] = ()
-    scores: tuple[ScoreSpec, ...] = ()
-    lenses: tuple[LensSpec, ...] = ()
-    conflicts: tuple[ConflictSpec, ...] = ()
-    program_context: str = ""
-    status: str = DEFAULT_STATUS
-    context: dict = field(default_factory=dict)
-    relevance_weights: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    evaluation_id: int
-    vendors_matched: int
-    vendors_created: int
-    accounts_created: int
-    scores: int
-    abstentions: int
-
-
-# --- JSON reading -------------------------------------------------------------------------------
-
-
-class _Object(dict):
-    """A JSON object that remembers keys it saw twice (json keeps the last one silently)."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-class _NonStandard:
-    """NaN / Infinity: Python's json accepts them; the format does not (reported by path)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
-    obj, dupes = _Object(), []
-    for key, value in pairs:
-        if key in obj:
-            dupes.append(key)
-        obj[key] = value
-    obj.duplicates = tuple(dupes)
-    return obj
-
-
-def load_json(raw: bytes | str) -> Any:
-    """Decode UTF-8 JSON; syntax errors become an Issue with line and column."""
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InterchangeError(
-                [Issue(f"byte {exc.start}", "the file is not UTF-8 text")]
-            ) from exc
-    try:
-        return json.loads(raw, object_pairs_hook=_pairs, parse_constant=_NonStandard)
-    except json.JSONDecodeError as exc:
-        raise InterchangeError(
-            [Issue(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")]
-        ) from exc
-    except RecursionError as exc:
-        raise InterchangeError([Issue("$", "the JSON is nested too deeply")]) from exc
-
+from ...scoring.relevance import facet_weights
+from .. import users as user_service
+from .document import (
+    _EMAIL,
+    _IDENT,
+    DEFAULT_STATUS,
+    EVIDENCE_TYPES,
+    FORMAT,
+    FORMAT_PREFIX,
+    IMPORTABLE_STATUSES,
+    MAX_ISSUES,
+    MAX_RATIONALE,
+    MAX_TEXT,
+    ConflictSpec,
+    CriterionSpec,
+    EvaluationSpec,
+    InterchangeError,
+    Issue,
+    LensSpec,
+    MemberSpec,
+    ScoreSpec,
+    _NonStandard,
+    load_json,
+)
 
 # --- validation ---------------------------------------------------------------------------------
 
@@ -407,8 +244,6 @@ def _context(c: _Checker, value: Any) -> dict:
 
 
 def _relevance_weights(c: _Checker, value: Any) -> dict:
-    from ..scoring.relevance import facet_weights
-
     if not isinstance(value, dict):
         c.fail("$.relevance_weights", f"must be an object, got {_kind(value)}")
         return {}
@@ -760,201 +595,3 @@ def _cross_check_with_core(c: _Checker, scale, criteria, vendors, scores, lenses
         scoring.rank_lenses(matrix, [scoring.Lens(x.name, x.weights) for x in lenses])
     except scoring.ScoringError as exc:
         c.fail("$", str(exc))
-
-
-# --- import -------------------------------------------------------------------------------------
-
-
-def import_evaluation(session: Session, spec: EvaluationSpec) -> ImportResult:
-    """Create the evaluation (with accounts and vendors as needed) in one transaction.
-
-    Raises InterchangeError for what only the database can tell; nothing is written then.
-    """
-    try:
-        return _import(session, spec)
-    except BaseException:
-        session.rollback()
-        raise
-
-
-def _import(session: Session, spec: EvaluationSpec) -> ImportResult:
-    issues: list[Issue] = []
-    vendors: list[Vendor | None] = []
-    for i, name in enumerate(spec.vendors):
-        vendor = _find_vendor(session, name)
-        if vendor is not None and vendor.archived:
-            issues.append(Issue(f"$.vendors[{i}].name", f"vendor {vendor.name!r} is archived in "
-                                "the register; restore it before importing"))
-        vendors.append(vendor)
-    users = {}
-    for i, member in enumerate(spec.evaluators):
-        user = user_service.find_by_email(session, member.email)
-        if (user is not None and member.role == MemberRole.LEAD
-                and user.role not in (Role.LEAD, Role.ADMIN)):
-            issues.append(Issue(f"$.evaluators[{i}].role", f"{member.email} is not a procurement "
-                                "lead; only leads can lead an evaluation"))
-        users[member.email] = user
-    for score in spec.scores:
-        for j, (kind, ref_id) in enumerate(score.evidence):
-            owner = _evidence_owner(session, kind, ref_id)
-            vendor = vendors[score.vendor]
-            if owner is None or vendor is None or owner != vendor.id:
-                issues.append(Issue(f"{score.path}.evidence[{j}]", f"{kind} {ref_id} is not "
-                                    f"evidence of {spec.vendors[score.vendor]!r} in the register"))
-    if issues:
-        raise InterchangeError(issues[:MAX_ISSUES])
-
-    created_vendors = accounts = 0
-    for i, name in enumerate(spec.vendors):
-        if vendors[i] is None:
-            vendors[i] = Vendor(name=name)
-            session.add(vendors[i])
-            created_vendors += 1
-    for member in spec.evaluators:
-        if users[member.email] is None:
-            users[member.email] = user_service.create_user(
-                session, member.email, role=ACCOUNT_ROLE[member.role], password=None,
-                name=member.name, commit=False)
-            accounts += 1
-
-    evaluation = Evaluation(
-        title=spec.title, program_context=spec.program_context, scale_min=spec.scale_min,
-        scale_max=spec.scale_max, status=spec.status, context=dict(spec.context),
-        relevance_weights=dict(spec.relevance_weights),
-    )
-    criteria = {}
-    for position, x in enumerate(spec.criteria):
-        criteria[x.key] = EvaluationCriterion(
-            key=x.key, name=x.name, description=x.description, weight=x.weight,
-            knockout_below=x.knockout_below, anchors=dict(x.anchors), position=position)
-        evaluation.criteria.append(criteria[x.key])
-    for lens in spec.lenses:
-        evaluation.lenses.append(
-            Lens(name=lens.name, description=lens.description, weights=dict(lens.weights)))
-    for vendor in vendors:
-        evaluation.shortlist.append(ShortlistEntry(vendor=vendor))
-    scorers = {s.evaluator for s in spec.scores}
-    now = datetime.now(UTC)
-    for member in spec.evaluators:
-        evaluation.members.append(Membership(
-            user=users[member.email], role=member.role,
-            submitted_at=now if member.email in scorers else None))
-    for x in spec.conflicts:
-        evaluation.conflicts.append(
-            Conflict(user=users[x.evaluator], vendor=vendors[x.vendor], note=x.note))
-    session.add(evaluation)
-    session.flush()  # evaluation id for the scores
-    for x in spec.scores:
-        session.add(Score(
-            evaluation_id=evaluation.id, evaluator=users[x.evaluator], vendor=vendors[x.vendor],
-            criterion=criteria[x.criterion], value=x.value,
-            insufficient_evidence=x.insufficient_evidence, rationale=x.rationale,
-            evidence=[{"type": kind, "id": ref} for kind, ref in x.evidence], submitted=True))
-    session.commit()
-    abstentions = sum(1 for x in spec.scores if x.insufficient_evidence)
-    return ImportResult(
-        evaluation_id=evaluation.id, vendors_matched=len(vendors) - created_vendors,
-        vendors_created=created_vendors, accounts_created=accounts,
-        scores=len(spec.scores) - abstentions, abstentions=abstentions)
-
-
-def _find_vendor(session: Session, name: str) -> Vendor | None:
-    """The register's vendor of that name: exact first, else the one case-insensitive match."""
-    exact = session.scalar(select(Vendor).where(Vendor.name == name))
-    if exact is not None:
-        return exact
-    candidates = list(session.scalars(
-        select(Vendor).where(func.lower(Vendor.name) == name.lower())))
-    matches = [v for v in candidates if _norm(v.name) == _norm(name)]
-    return matches[0] if len(matches) == 1 else None
-
-
-def _evidence_owner(session: Session, kind: str, ref_id: int) -> int | None:
-    if kind == "case_study":
-        return session.scalar(select(CaseStudy.vendor_id).where(CaseStudy.id == ref_id))
-    return session.scalar(
-        select(Interview.vendor_id)
-        .join(InterviewAnswer, InterviewAnswer.interview_id == Interview.id)
-        .where(InterviewAnswer.id == ref_id))
-
-
-# --- export -------------------------------------------------------------------------------------
-
-
-def _num(value: float | None) -> int | float | None:
-    """30.0 -> 30, so exported weights and values read as they were typed."""
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() else float(value)
-
-
-def _load(session: Session, evaluation_id: int) -> Evaluation:
-    evaluation = evaluation_service.load_detail(session, evaluation_id)
-    if evaluation is None:
-        raise EvaluationNotFound(evaluation_id)
-    return evaluation
-
-
-def export_document(session: Session, evaluation_id: int) -> dict[str, Any]:
-    """The evaluation as an interchange document: submitted scores only, canonical order.
-
-    A decided evaluation exports as "review": the decision record is not part of the format.
-    """
-    evaluation = _load(session, evaluation_id)
-    criteria = list(evaluation.criteria)
-    key_of = {c.id: c.key for c in criteria}
-    position = {c.id: i for i, c in enumerate(criteria)}
-    vendor_pos = {e.vendor_id: i for i, e in enumerate(evaluation.shortlist)}
-    member_pos = {m.user_id: i for i, m in enumerate(evaluation.members)}
-    names = {e.vendor_id: e.vendor.name for e in evaluation.shortlist}
-    emails = {m.user_id: m.user.email for m in evaluation.members}
-    scores = sorted(
-        (s for s in analysis_service.submitted_scores(session, evaluation.id)
-         if s.vendor_id in vendor_pos and s.evaluator_id in member_pos
-         and s.criterion_id in key_of),
-        key=lambda s: (member_pos[s.evaluator_id], vendor_pos[s.vendor_id],
-                       position[s.criterion_id]))
-    order = [c.key for c in criteria]
-    status = Status.REVIEW.value if evaluation.status == Status.DECIDED else evaluation.status
-    return {
-        "format": FORMAT,
-        "title": evaluation.title,
-        "program_context": evaluation.program_context or "",
-        "context": dict(evaluation.context or {}),
-        "relevance_weights": dict(evaluation.relevance_weights or {}),
-        "status": status,
-        "scale": {"min": evaluation.scale_min, "max": evaluation.scale_max},
-        "criteria": [
-            {"key": c.key, "name": c.name, "weight": _num(c.weight),
-             "knockout_below": _num(c.knockout_below), "description": c.description or "",
-             "anchors": {k: c.anchors[k] for k in sorted(c.anchors or {}, key=_level)}}
-            for c in criteria
-        ],
-        "vendors": [{"name": e.vendor.name} for e in evaluation.shortlist],
-        "evaluators": [
-            {"email": m.user.email, "name": m.user.name or "", "role": m.role}
-            for m in evaluation.members
-        ],
-        "scores": [
-            {"evaluator": emails[s.evaluator_id], "vendor": names[s.vendor_id],
-             "criterion": key_of[s.criterion_id],
-             "value": None if s.insufficient_evidence else _num(s.value),
-             "insufficient_evidence": bool(s.insufficient_evidence),
-             "rationale": s.rationale or "",
-             "evidence": [{"type": e["type"], "id": e["id"]} for e in (s.evidence or [])]}
-            for s in scores
-        ],
-        "lenses": [
-            {"name": lens.name, "description": lens.description or "",
-             "weights": {k: _num(lens.weights[k]) for k in order if k in lens.weights}}
-            for lens in evaluation.lenses
-        ],
-        "conflicts": sorted(
-            ({"evaluator": emails[x.user_id], "vendor": names[x.vendor_id], "note": x.note or ""}
-             for x in evaluation.conflicts if x.user_id in emails and x.vendor_id in names),
-            key=lambda x: (x["evaluator"], x["vendor"])),
-    }
-
-
-def _level(key: str) -> tuple[int, str]:
-    return (int(key), key) if key.lstrip("-").isdigit() else (1 << 30, key)

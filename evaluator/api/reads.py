@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import CaseStudy, Evaluation, User, Vendor
-from .evaluations import visible_to
-from .vendors import VendorFilter, filtered_statement
+from ..services.evaluations import visible_to
+from ..services.vendors import VendorFilter, filtered_statement
 
 MAX_PER_PAGE = 200
 

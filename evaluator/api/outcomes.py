@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import PastProgram
-from . import outcomes as outcome_service
-from .api_payloads import RESERVED_OUTCOME_COLUMNS, FieldError, OutcomeInput, PayloadError
+from ..services import outcomes as outcome_service
+from .payloads import RESERVED_OUTCOME_COLUMNS, FieldError, OutcomeInput, PayloadError
 
 
 def _flag(value: bool | None) -> str:

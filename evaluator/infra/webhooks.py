@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..models import DeliveryStatus, User, Webhook, WebhookDelivery
 from ..models.base import utcnow
-from .csv_io import url as url_parser
+from ..services.csv_io import url as url_parser
 
 log = logging.getLogger(__name__)
 

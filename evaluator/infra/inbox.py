@@ -25,8 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import InboxImport
-from . import csv_io, dossier_import
-from . import outcomes as outcome_service
+from ..services import csv_io, dossier_import
+from ..services import outcomes as outcome_service
 
 KIND_ORDER = ("vendors", "case-studies", "outcomes")  # vendors first: case studies name them
 PROCESSED, FAILED = "processed", "failed"

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..models import Certification, Integration, VendorContact
-from . import csv_io
-from .dossier import CASE_STUDY_FIELDS, CaseStudyData
-from .dossier_import import CASE_STUDY_COLUMNS, MAX_TEXT, VENDOR_COLUMNS
-from .outcomes import MAX_FEATURES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-from .vendors import (
+from ..services import csv_io
+from ..services.dossier import CASE_STUDY_FIELDS, CaseStudyData
+from ..services.dossier_import import CASE_STUDY_COLUMNS, MAX_TEXT, VENDOR_COLUMNS
+from ..services.outcomes import MAX_FEATURES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from ..services.vendors import (
     INTEGRATION_KINDS,
     LIST_FIELDS,
     SCALAR_FIELDS,
