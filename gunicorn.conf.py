@@ -31,7 +31,8 @@ def when_ready(server):
 
 def post_fork(server, worker):
     """A worker must not share database connections the master may have opened."""
-    from evaluator.extensions import db
+    # Deferred: gunicorn reads this file before it loads the app (preload_app).
+    from evaluator.extensions import db  # noqa: PLC0415
 
     with worker.app.wsgi().app_context():
         db.engine.dispose(close=False)

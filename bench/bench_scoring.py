@@ -45,7 +45,7 @@ CURVE_VENDORS = (10, 20, 50, 100, 200, 500, 1000)
 def single_thread() -> contextlib.AbstractContextManager:
     """Limit BLAS/OpenMP pools to one thread for the block (no-op without threadpoolctl)."""
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415  (optional package)
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
         return contextlib.nullcontext()
     return threadpool_limits(limits=1)

@@ -27,7 +27,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, text
 from werkzeug.security import generate_password_hash
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,8 +209,6 @@ def build(url: str, *, vendors: int = 1000, case_studies_per_vendor: int = 10,
         _batches(conn, AuditEvent.__table__, audit_rows)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            from sqlalchemy import text
-
             for table in ("vendors", "case_studies", "evaluations", "evaluation_criteria",
                           "shortlist_entries", "memberships", "scores", "past_programs",
                           "audit_events", "users", "lenses", "certifications", "integrations"):

@@ -24,6 +24,7 @@ import argparse
 import http.cookiejar
 import http.cookies
 import json
+import math
 import os
 import platform
 import re
@@ -39,6 +40,9 @@ import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
+
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -102,8 +106,6 @@ def wait_for(url: str, seconds: float = 90) -> None:
 def fresh_postgres(name: str) -> str:
     if name == "test":
         raise SystemExit("refusing to use the `test` database (CI's)")
-    from sqlalchemy import create_engine, text
-
     engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -301,8 +303,6 @@ COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6
 
 
 def svg_chart(data: dict) -> str:
-    import math
-
     backends = list(data["backends"])
     pw, ph, left, top, gap = 420, 300, 60, 40, 70
     width = left + len(backends) * (pw + gap) + 150
@@ -384,8 +384,6 @@ def ratio_table(data: dict, ceiling: str = "healthz") -> str:
     """Throughput of each endpoint as a share of the ceiling's, per round: the machine's speed
     drifts by tens of percent over minutes, so each ratio pairs measurements taken seconds
     apart (same round, same concurrency); min / median / max over the rounds."""
-    from statistics import median
-
     lines = ["\n| backend | endpoint | conn | rounds | share of healthz: min / median / max "
              "| p95 ms: median / max | errors |", "|---|---|---|---|---|---|---|"]
     for b, d in data["backends"].items():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import json
 import os
 import random
 import re
@@ -134,8 +135,6 @@ class Client:
             elif status != 200:
                 self.other_errors += 1
             else:
-                import json
-
                 versions = json.loads(body)["versions"]
                 for (v, c), value in values.items():
                     self.acked[(v, c)] = value
@@ -155,8 +154,6 @@ with app.app_context():
         .join(User, User.id == Score.evaluator_id).where(Score.evaluation_id == {evaluation_id}))
     print(json.dumps([[e, v, c, val] for e, v, c, val in rows]))
 """
-    import json
-
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True)
     stored = {(e, v, c): val for e, v, c, val in json.loads(out.stdout.strip().splitlines()[-1])}

@@ -14,8 +14,9 @@ from typing import Any
 from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, configure_mappers
 
+from .extensions import db
 from .models import (
     AuditEvent,
     audit_guard,  # noqa: F401  (database triggers: audit rows append-only)
@@ -129,10 +130,6 @@ def install() -> None:
     Column attributes get active history, so the "before" value is loaded even when the object
     was expired (e.g. after a commit) before being changed.
     """
-    from sqlalchemy.orm import configure_mappers
-
-    from .extensions import db
-
     configure_mappers()
     for mapper in db.Model.registry.mappers:
         for prop in mapper.column_attrs:

@@ -7,13 +7,19 @@ import sys
 
 import click
 from flask import Flask
+from sqlalchemy import select
 
+from .api.cli import register as register_integration_cli
 from .audit import acting_as
+from .evaluations.cli import register as register_evaluation_cli
 from .extensions import db
-from .models import Role
+from .infra import backup
+from .models import Role, Vendor
+from .outcomes.cli import register as register_outcome_cli
 from .services import demo
 from .services import users as user_service
 from .services.templates import ensure_builtin_template
+from .vendors.cli import register as register_vendor_cli
 
 
 def _read_password() -> str:
@@ -24,10 +30,6 @@ def _read_password() -> str:
 
 def register_cli(app: Flask) -> None:
     """Core commands here; each feature package may add its own in <feature>/cli.py."""
-    from .api.cli import register as register_integration_cli
-    from .evaluations.cli import register as register_evaluation_cli
-    from .outcomes.cli import register as register_outcome_cli
-    from .vendors.cli import register as register_vendor_cli
 
     register_vendor_cli(app)
     register_evaluation_cli(app)
@@ -48,7 +50,6 @@ def register_cli(app: Flask) -> None:
                     db.session, email, role=role, password=password, name=name
                 )
             except user_service.UserError as exc:
-                db.session.rollback()
                 raise click.ClickException(str(exc)) from exc
         click.echo(f"Created {user.email} with role {user.role}.")
 
@@ -56,7 +57,6 @@ def register_cli(app: Flask) -> None:
     @click.argument("path", type=click.Path(dir_okay=False))
     def backup_command(path: str) -> None:
         """Write a consistent backup of the database to PATH (SQLite file or pg_dump archive)."""
-        from .infra import backup
 
         try:
             written = backup.backup(db.engine, path)
@@ -69,7 +69,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
     def restore_command(path: str, yes: bool) -> None:
         """Replace the database with the backup at PATH (stop the app first)."""
-        from .infra import backup
 
         if not yes:
             click.confirm("This replaces every row in the database. Continue?", abort=True)
@@ -98,9 +97,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-if-empty")
     def seed_if_empty() -> None:
         """Install the shipped template; seed demo data only when there are no vendors yet."""
-        from sqlalchemy import select
 
-        from .models import Vendor
 
         with acting_as(None, "setup"):
             ensure_builtin_template(db.session)

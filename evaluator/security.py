@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, request, session
+from flask import Flask, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+
+from .extensions import limiter
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -49,8 +51,6 @@ def _session_timeouts(app: Flask):
         if now - seen > idle or now - started > absolute:
             logout_user()
             session.clear()
-            from flask import flash, redirect, url_for
-
             if request.path.startswith("/api/"):
                 return None
             flash("Your session expired. Please log in again.", "info")
@@ -64,8 +64,6 @@ def _session_timeouts(app: Flask):
 
 
 def init_security(app: Flask) -> None:
-    from .extensions import limiter
-
     limiter.init_app(app)
     app.after_request(_security_headers)
     if app.config.get("PRODUCTION"):

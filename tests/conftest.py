@@ -12,7 +12,7 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from evaluator import create_app
 from evaluator.extensions import db
@@ -131,7 +131,6 @@ def logged_in(client):
 
 def count_queries(client, url: str) -> int:
     """GET url and return how many SQL statements the request ran (asserts a 200)."""
-    from sqlalchemy import event
 
     statements: list[str] = []
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from evaluator import create_app
-from evaluator.config import ConfigError
+from evaluator.config import ConfigError, load_secret_key
 from evaluator.extensions import db
 
 
@@ -24,8 +24,6 @@ def test_database_url_from_environment(monkeypatch, tmp_path):
 
 
 def test_development_secret_is_generated_once_and_kept(monkeypatch, tmp_path):
-    from evaluator.config import load_secret_key
-
     first = load_secret_key(str(tmp_path))
     second = load_secret_key(str(tmp_path))
     assert first == second and len(first) == 64

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DatabaseError
 
-from evaluator.audit import acting_as
+from evaluator.audit import acting_as, record
 from evaluator.extensions import db
 from evaluator.models import (
     AuditEvent,
@@ -98,8 +99,6 @@ def test_audit_events_cannot_be_updated_or_deleted_through_the_app(app):
 
 
 def test_explicit_events_are_recorded_with_actor(app):
-    from evaluator.audit import record
-
     with acting_as(3, "cto@example.com"):
         record(db.session, "export", "Evaluation", 12, {"format": "pdf"})
         db.session.commit()
@@ -110,8 +109,6 @@ def test_explicit_events_are_recorded_with_actor(app):
 
 def test_database_refuses_update_and_delete_of_audit_rows(app):
     """Even raw SQL, bypassing the ORM, cannot change the trail."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import DatabaseError
 
     db.session.add(Vendor(name="Raw Co"))
     db.session.commit()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from evaluator import create_app
 from evaluator.extensions import db
 from evaluator.models import AuditEvent, CaseStudy, Certification, Vendor, VendorContact
 from evaluator.services import dossier_import as di
@@ -187,7 +188,6 @@ def test_export_into_an_empty_database_recreates_the_register(app, tmp_path):
         vendor.is_demo = False
     db.session.commit()
     # A fresh app on a fresh database receives the two files.
-    from evaluator import create_app
 
     other = create_app({"TESTING": True, "SECRET_KEY": "k",
                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.db'}"})

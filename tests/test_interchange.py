@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import copy
 import json
+import json as _json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from evaluator.extensions import db
+from evaluator.extensions import db as _db
 from evaluator.models import (
     CaseStudy,
     Evaluation,
@@ -22,6 +25,7 @@ from evaluator.models import (
     User,
     Vendor,
 )
+from evaluator.models import Evaluation as _Evaluation
 from evaluator.services import analysis as analysis_service
 from evaluator.services import interchange
 from evaluator.services.demo import seed_demo
@@ -415,8 +419,6 @@ def test_refusals_found_in_the_database_write_nothing(app, tmp_path, case):
     make_user("raj@example.com", role=Role.EVALUATOR)
     db.session.commit()
     if case == "archived vendor":
-        from datetime import UTC, datetime
-
         db.session.add(Vendor(name="Borealis Systems", archived_at=datetime.now(UTC)))
         db.session.commit()
         doc, expected = MINIMAL, "$.vendors[1].name: vendor 'Borealis Systems' is archived"
@@ -520,10 +522,6 @@ def test_ranking_unknown_lens_and_unknown_evaluation_are_clear_errors(app):
 
 
 def test_program_context_round_trips_and_bad_context_is_refused(app, tmp_path):
-    import json as _json
-
-    from evaluator.extensions import db as _db
-    from evaluator.models import Evaluation as _Evaluation
 
     doc = {"format": "evaluator/evaluation@1", "title": "Context round trip",
            "scale": {"min": 1, "max": 5},

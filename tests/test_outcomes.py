@@ -8,12 +8,23 @@ import pytest
 from sqlalchemy import func, select
 
 from evaluator.extensions import db
-from evaluator.models import Decision, Evaluation, OutcomeModel, PastProgram, Score, Status
+from evaluator.models import (
+    CaseStudy,
+    Decision,
+    Evaluation,
+    OutcomeModel,
+    PastProgram,
+    Score,
+    ShortlistEntry,
+    Status,
+    Vendor,
+)
 from evaluator.scoring.outcome import InsufficientData, OutcomeModelError
 from evaluator.scoring.report import ranking_object
 from evaluator.services import analysis as analysis_service
 from evaluator.services import outcomes as service
 from evaluator.services.demo import seed_demo
+from evaluator.services.outcomes import dossier_features
 
 FAST = {"n_repeats": 2, "bootstrap": 50, "effect_bootstrap": 20}
 GOOD = (
@@ -289,9 +300,6 @@ def test_model_errors_are_domain_errors():
 
 
 def test_relevant_evidence_is_a_pre_award_feature_filled_from_the_dossier(app):
-    from evaluator.models import CaseStudy, ShortlistEntry, Vendor
-    from evaluator.services.outcomes import dossier_features
-
     evaluation = Evaluation(title="Features", context={"sector": "Energy"})
     vendor = Vendor(name="Feature Co", case_studies=[
         CaseStudy(title="Grid", client_sector="Energy", planned_months=10, actual_months=9),

@@ -8,6 +8,7 @@ from sqlalchemy.pool import NullPool
 
 from evaluator import create_app
 from evaluator.config import postgres_engine_options
+from evaluator.extensions import db
 from tests.conftest import TEST_DATABASE_URL
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/never-connected"
@@ -36,8 +37,6 @@ def test_the_app_applies_the_profile_to_postgresql_urls_only(monkeypatch):
     app = create_app({"SQLALCHEMY_DATABASE_URI": PG, "SECRET_KEY": "x", "TESTING": True})
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 3
     with app.app_context():
-        from evaluator.extensions import db
-
         assert db.engine.pool.size() == 3
     sqlite = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x",
                          "TESTING": True})
@@ -64,8 +63,6 @@ def _pg_app(idle_seconds: float):
 
 @needs_postgres
 def test_a_connection_that_died_while_idle_is_replaced_before_use():
-    from evaluator.extensions import db
-
     app = _pg_app(0.0)  # every connection back in the pool counts as idle
     with app.app_context():
         with db.engine.connect() as conn:
@@ -80,8 +77,6 @@ def test_a_connection_that_died_while_idle_is_replaced_before_use():
 
 @needs_postgres
 def test_a_connection_used_a_moment_ago_is_not_pinged(monkeypatch):
-    from evaluator.extensions import db
-
     app = _pg_app(3600.0)
     with app.app_context():
         pings = []

@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# The route modules register their views on the blueprint(s) above.
+from . import routes  # noqa: E402,F401

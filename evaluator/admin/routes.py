@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from ..access import role_required
 from ..extensions import db
 from ..models import AuditEvent, Role, User
 from ..services import users as user_service
+from . import bp
 from .forms import RoleForm, UserForm
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/users", methods=["GET", "POST"])

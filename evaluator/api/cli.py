@@ -35,7 +35,6 @@ def register(app: Flask) -> None:
                 issued = api_tokens.create_token(db.session, user, scope=scope,
                                                  name=name or "created with flask create-token")
             except api_tokens.TokenError as exc:
-                db.session.rollback()
                 raise click.ClickException(str(exc)) from exc
         click.echo(f"Created a {scope} token for {user.email}. It is shown only now; "
                    "Evaluator keeps only its hash:", err=False)

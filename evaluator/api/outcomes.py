@@ -40,7 +40,6 @@ def create_outcome(session: Session, item: OutcomeInput) -> PastProgram:
     try:
         outcome_service.import_outcomes(session, _csv(item))
     except outcome_service.OutcomeImportError as exc:
-        session.rollback()
         raise PayloadError([
             FieldError(_field(e.column), e.message) for e in exc.errors
         ]) from None

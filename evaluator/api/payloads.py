@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..models import Certification, Integration, VendorContact
+from ..models import CaseStudy, Certification, Integration, Vendor, VendorContact
 from ..services import csv_io
 from ..services.dossier import CASE_STUDY_FIELDS, CaseStudyData
 from ..services.dossier_import import CASE_STUDY_COLUMNS, MAX_TEXT, VENDOR_COLUMNS
@@ -246,8 +246,6 @@ def vendor_fields(body: Any, *, partial: bool) -> dict[str, Any]:
 
 
 def max_len_of(column: str) -> int:
-    from ..models import Vendor
-
     return max_len(Vendor, column)
 
 
@@ -273,8 +271,6 @@ def case_study_fields(body: Any, *, partial: bool) -> dict[str, Any]:
             continue
         before = len(c.errors)
         if key == "title":
-            from ..models import CaseStudy
-
             parsed = c.text(value, key, max_len(CaseStudy, "title"), required=True)
         elif key in _INTEGER_FIELDS:
             parsed = c.integer(value, key, *_INTEGER_FIELDS[key])

@@ -6,35 +6,20 @@ them with selectinload: a constant number of queries whatever the page size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import CaseStudy, Evaluation, User, Vendor
 from ..services.evaluations import visible_to
+from ..services.paging import Page, fetch_page
 from ..services.vendors import VendorFilter, filtered_statement
 
 MAX_PER_PAGE = 200
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def _page(session: Session, stmt, order, page: int, per_page: int, options=()) -> Page:
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    items = list(session.scalars(stmt.options(*options).order_by(*order)
-                                 .limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, total, page, per_page)
+    return fetch_page(session, stmt, order=tuple(order), page=page, per_page=per_page,
+                      options=tuple(options))
 
 
 VENDOR_LOADS = (selectinload(Vendor.contacts), selectinload(Vendor.certifications),

@@ -14,13 +14,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import g, jsonify, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from .. import scoring
 from ..access import evaluation_for, role_required
-from ..extensions import csrf, db
+from ..extensions import db
 from ..models import CaseStudy, Evaluation, MemberRole, Role, Status, Vendor
 from ..services import api_tokens, scoring_entry
 from ..services import decisions as decision_service
@@ -30,13 +30,11 @@ from ..services import vendors as vendor_service
 from ..services.errors import WorkflowError
 from ..services.ranking import ranking_for
 from ..web import settings
+from . import bp
 from . import outcomes as api_outcomes
 from . import payloads as api_payloads
 from . import reads as api_reads
 from .openapi import openapi_document
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)  # token auth, no cookies: nothing for a cross-site request to ride on
 
 #: Endpoints of this blueprint that need no token (the API description itself).
 PUBLIC_API_ENDPOINTS = {"api.openapi"}

@@ -7,7 +7,7 @@ cannot be read again later.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..access import role_required
@@ -16,9 +16,8 @@ from ..forms import EmptyForm
 from ..infra import webhooks as webhook_service
 from ..models import Role, Webhook
 from ..services import api_tokens
+from . import integration_bp
 from .forms import TokenForm, WebhookForm
-
-bp = Blueprint("integration", __name__)
 
 
 def _tokens_page(form: TokenForm, issued=None, status: int = 200):
@@ -27,12 +26,12 @@ def _tokens_page(form: TokenForm, issued=None, status: int = 200):
         tokens=api_tokens.tokens_of(db.session, current_user)), status
 
 
-@bp.route("/settings/tokens")
+@integration_bp.route("/settings/tokens")
 def tokens():
     return _tokens_page(TokenForm())
 
 
-@bp.route("/settings/tokens", methods=["POST"])
+@integration_bp.route("/settings/tokens", methods=["POST"])
 def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
@@ -47,7 +46,7 @@ def create_token():
     return response
 
 
-@bp.route("/settings/tokens/<int:token_id>/revoke", methods=["POST"])
+@integration_bp.route("/settings/tokens/<int:token_id>/revoke", methods=["POST"])
 def revoke_token(token_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -69,7 +68,7 @@ def _webhooks_page(form: WebhookForm, status: int = 200):
         deliveries=webhook_service.recent_deliveries(db.session)), status
 
 
-@bp.route("/admin/webhooks", methods=["GET", "POST"])
+@integration_bp.route("/admin/webhooks", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def webhooks():
     form = WebhookForm()
@@ -95,7 +94,7 @@ def _webhook_action(webhook_id: int, action) -> None:
         abort(404)
 
 
-@bp.route("/admin/webhooks/<int:webhook_id>/toggle", methods=["POST"])
+@integration_bp.route("/admin/webhooks/<int:webhook_id>/toggle", methods=["POST"])
 @role_required(Role.ADMIN)
 def toggle_webhook(webhook_id: int):
     def toggle(wid):
@@ -109,7 +108,7 @@ def toggle_webhook(webhook_id: int):
     return redirect(url_for("integration.webhooks"))
 
 
-@bp.route("/admin/webhooks/<int:webhook_id>/ping", methods=["POST"])
+@integration_bp.route("/admin/webhooks/<int:webhook_id>/ping", methods=["POST"])
 @role_required(Role.ADMIN)
 def ping_webhook(webhook_id: int):
     def send(wid):
@@ -122,7 +121,7 @@ def ping_webhook(webhook_id: int):
     return redirect(url_for("integration.webhooks"))
 
 
-@bp.route("/admin/webhooks/<int:webhook_id>/delete", methods=["POST"])
+@integration_bp.route("/admin/webhooks/<int:webhook_id>/delete", methods=["POST"])
 @role_required(Role.ADMIN)
 def delete_webhook(webhook_id: int):
     def remove(wid):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask, request
+from flask_login import current_user
 
 from ..extensions import db, login_manager
 from ..models import User
@@ -29,9 +30,6 @@ def setup_login(app: Flask) -> None:
 
     @app.before_request
     def require_login():
-        from flask import request
-        from flask_login import current_user
-
         endpoint = request.endpoint or ""
         if endpoint.startswith("api.") or request.path.startswith("/api/"):  # bearer tokens only
             return None
@@ -49,3 +47,8 @@ PUBLIC_ENDPOINTS = {
     "portal.vendor.profile", "portal.vendor.new_case_study", "portal.vendor.edit_case_study",
     "portal.vendor.remove_case_study", "portal.vendor.answers",
 }
+
+bp = Blueprint("auth", __name__)
+
+# The route modules register their views on the blueprint(s) above.
+from . import routes  # noqa: E402,F401

@@ -3,7 +3,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -17,11 +16,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import db, limiter
 from ..security import login_email_key, login_failed
 from ..services import users as user_service
+from . import bp
 from .forms import ChangePasswordForm, LoginForm
 
 TOO_MANY = "Too many failed log-in attempts. Wait 15 minutes and try again."
 
-bp = Blueprint("auth", __name__)
 
 
 def safe_next(target: str | None) -> str | None:

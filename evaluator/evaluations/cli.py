@@ -9,10 +9,11 @@ from typing import Any
 import click
 from flask import Flask
 
-from .. import scoring
+from .. import memos, scoring
 from ..audit import acting_as
 from ..extensions import db
 from ..services import interchange
+from ..services import memos as memo_service
 from ..services.errors import EvaluationNotFound
 from ..services.ranking import ranking_for
 from ..web import settings
@@ -131,8 +132,6 @@ def register(app: Flask) -> None:
                   help="Recommend under this stakeholder lens's weights instead of the criteria's.")
     def memo(evaluation_id: int, output: str, lens: str | None) -> None:
         """Write the PDF recommendation memo of an evaluation."""
-        from .. import memos
-        from ..services import memos as memo_service
 
         with memos.gc_paused():
             try:

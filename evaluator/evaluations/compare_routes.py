@@ -19,8 +19,9 @@ from ..services import ranking as ranking_service
 from ..services import scoring_entry
 from ..services.errors import WorkflowError
 from ..web import page_cache, settings
+from . import bp
 from .forms import DecisionForm
-from .routes import bp, load, require_unblinded
+from .routes import load, require_unblinded
 
 
 def comparison(evaluation, membership, lens: str | None) -> ranking_service.RankedEvaluation:
@@ -165,7 +166,6 @@ def decide(evaluation_id: int):
                 dissent=form.dissent.data or "",
                 sampling=settings.sampling())
         except (WorkflowError, scoring.ScoringError) as exc:
-            db.session.rollback()
             flash(str(exc), "error")
             status = 400
         else:

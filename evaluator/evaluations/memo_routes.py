@@ -14,7 +14,8 @@ from ..access import evaluation_for
 from ..extensions import db
 from ..services import memos as memo_service
 from ..web import settings
-from .routes import bp, require_unblinded
+from . import bp
+from .routes import require_unblinded
 
 
 @bp.route("/<int:evaluation_id>/memo.pdf")

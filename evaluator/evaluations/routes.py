@@ -3,7 +3,7 @@ in setup_routes.py, scoring_routes.py and compare_routes.py on the same blueprin
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import evaluation_for, role_required
@@ -14,9 +14,8 @@ from ..services import scoring_entry
 from ..services import setup as setup_service
 from ..services.errors import WorkflowError
 from ..services.templates import list_templates
+from . import bp
 from .forms import NewEvaluationForm, StatusForm
-
-bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 
 
 def load(evaluation_id: int, *member_roles: MemberRole):
@@ -90,5 +89,3 @@ def change_status(evaluation_id: int):
             flash(f"The evaluation is now in {evaluation.status}.", "success")
     return redirect(url_for("evaluations.detail", evaluation_id=evaluation.id))
 
-
-from . import compare_routes, memo_routes, scoring_routes, setup_routes  # noqa: E402,F401

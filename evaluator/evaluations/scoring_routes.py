@@ -13,8 +13,9 @@ from ..services import relevance as relevance_service
 from ..services import scoring_entry
 from ..services import vendors as vendor_service
 from ..services.errors import ConcurrentEdit, WorkflowError
+from . import bp
 from .forms import ScoreSheetForm
-from .routes import bp, load
+from .routes import load
 
 
 def _evidence_choices(vendor) -> list[tuple[str, str]]:
@@ -142,12 +143,10 @@ def score(evaluation_id: int):
                 scoring_entry.save_scores(db.session, evaluation, current_user, membership,
                                           _entries(form))
             except ConcurrentEdit as exc:
-                db.session.rollback()
                 flash(str(exc), "error")
                 return _render(evaluation, membership, form, vendor_id, criterion_id, cells,
                                vendors, 409)
             except WorkflowError as exc:
-                db.session.rollback()
                 flash(str(exc), "error")
                 return _render(evaluation, membership, form, vendor_id, criterion_id, cells,
                                vendors, 400)
@@ -175,10 +174,8 @@ def autosave(evaluation_id: int):
         result = scoring_entry.save_scores(db.session, evaluation, current_user, membership,
                                            _entries(form))
     except ConcurrentEdit as exc:
-        db.session.rollback()
         return jsonify(error={"code": "conflict", "message": str(exc)}), 409
     except WorkflowError as exc:
-        db.session.rollback()
         return jsonify(error={"code": "invalid", "message": str(exc)}), 400
     return jsonify(saved=len(result.saved), versions={
         f"{s.vendor_id}-{s.criterion_id}": s.version for s in result.saved})
@@ -193,7 +190,6 @@ def submit(evaluation_id: int):
         try:
             count = scoring_entry.submit(db.session, evaluation, current_user, membership)
         except WorkflowError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for("evaluations.score", evaluation_id=evaluation_id))
         flash(f"Scores submitted ({count} newly submitted). You can now see the comparison.",

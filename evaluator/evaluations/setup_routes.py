@@ -12,8 +12,10 @@ from .. import scoring
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import MemberRole, Vendor
+from ..scoring.relevance import DEFAULT_WEIGHTS
 from ..services import setup as setup_service
 from ..services.errors import ConcurrentEdit, WorkflowError
+from . import bp
 from .forms import (
     AhpForm,
     ConflictForm,
@@ -25,7 +27,7 @@ from .forms import (
     SaveTemplateForm,
     ShortlistForm,
 )
-from .routes import bp, load
+from .routes import load
 
 LEAD = MemberRole.LEAD
 
@@ -70,7 +72,6 @@ def _context_form(evaluation, formdata=None) -> ContextForm:
     ctx, w = evaluation.context or {}, evaluation.relevance_weights or {}
     budget, months = ctx.get("budget_band") or [None, None], ctx.get("duration_band") or [
         None, None]
-    from ..scoring.relevance import DEFAULT_WEIGHTS
 
     weights = {**DEFAULT_WEIGHTS, **w}
     return ContextForm(
@@ -151,7 +152,6 @@ def save_criteria(evaluation_id: int):
             setup_service.update_criteria(
                 db.session, evaluation, edits, int(form.version.data or 0))
         except (WorkflowError, scoring.ScoringError) as exc:
-            db.session.rollback()
             flash(str(exc), "error")
             evaluation, membership = load(evaluation_id, LEAD)
             return _render_setup(evaluation, membership, 409 if isinstance(
@@ -176,7 +176,6 @@ def apply_roc(evaluation_id: int):
             setup_service.apply_weights(db.session, evaluation, shares,
                                         int(form.version.data or 0))
         except WorkflowError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id))
         flash("Rank-order centroid weights applied.", "success")
@@ -206,7 +205,6 @@ def apply_ahp(evaluation_id: int):
         setup_service.apply_weights(db.session, evaluation, result.weights,
                                     int(form.version.data or 0))
     except (scoring.ScoringError, WorkflowError) as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return _render_setup(evaluation, membership, 400, ahp_form=form)
     flash(f"AHP weights applied (consistency ratio {result.consistency_ratio:.3f}, "
@@ -224,7 +222,6 @@ def save_lens(evaluation_id: int):
             setup_service.save_lens(db.session, evaluation, form.name.data, weights,
                                     form.description.data or "")
         except (WorkflowError, scoring.ScoringError) as exc:
-            db.session.rollback()
             flash(str(exc), "error")
             evaluation, membership = load(evaluation_id, LEAD)
             return _render_setup(evaluation, membership, 400, lens_form=form)
@@ -256,7 +253,6 @@ def add_shortlist(evaluation_id: int):
             added = setup_service.add_to_shortlist(db.session, evaluation, form.vendor_ids.data)
             flash(f"{added} vendor(s) added to the shortlist.", "success")
         except WorkflowError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
     else:
         flash("Choose at least one vendor from the register.", "error")
@@ -287,7 +283,6 @@ def add_member(evaluation_id: int):
             return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id)
                             + "#members")
         except WorkflowError as exc:
-            db.session.rollback()
             form.email.errors.append(str(exc))
     evaluation, membership = load(evaluation_id, LEAD)
     return _render_setup(evaluation, membership, 400, member_form=form)
@@ -322,7 +317,6 @@ def declare_conflict(evaluation_id: int):
                 flash("Conflict of interest recorded; that member cannot score the vendor.",
                       "success")
             except WorkflowError as exc:
-                db.session.rollback()
                 flash(str(exc), "error")
     else:
         flash("Describe the conflict and choose the member and vendor.", "error")
@@ -339,7 +333,6 @@ def save_template(evaluation_id: int):
             template = setup_service.save_as_template(db.session, evaluation, form.name.data)
             flash(f"Saved as template {template.name!r}.", "success")
         except WorkflowError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
     else:
         flash("Give the template a name.", "error")
@@ -367,7 +360,6 @@ def save_context(evaluation_id: int):
             setup_service.update_context(db.session, evaluation, context, weights,
                                          int(form.version.data or 0))
         except (WorkflowError, scoring.ScoringError) as exc:
-            db.session.rollback()
             flash(str(exc), "error")
             evaluation, membership = load(evaluation_id, LEAD)
             return _render_setup(evaluation, membership, 409 if isinstance(

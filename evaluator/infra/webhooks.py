@@ -37,6 +37,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..extensions import db
 from ..models import DeliveryStatus, User, Webhook, WebhookDelivery
 from ..models.base import utcnow
 from ..services.csv_io import url as url_parser
@@ -170,15 +171,11 @@ def _attempt_now(ids: list[int]) -> None:
     if mode == "off":
         return
     if mode == "inline":
-        from ..extensions import db
-
         deliver_due(db.session, only=ids)
         return
     app = current_app._get_current_object()
 
     def run() -> None:
-        from ..extensions import db
-
         with app.app_context():
             try:
                 deliver_due(db.session, only=ids)

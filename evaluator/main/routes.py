@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
 from sqlalchemy import text
 
 from ..extensions import db
 from ..services import evaluations as evaluation_service
 from ..web import page_cache
-
-bp = Blueprint("main", __name__)
+from . import bp
 
 
 @bp.route("/")

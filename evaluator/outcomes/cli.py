@@ -44,7 +44,6 @@ def register(app: Flask) -> None:
                 else:
                     preview = outcome_service.import_outcomes(db.session, data)
             except outcome_service.OutcomeImportError as exc:
-                db.session.rollback()
                 lines = [str(e) for e in exc.errors[:outcome_service.MAX_ERRORS_SHOWN]]
                 if len(exc.errors) > len(lines):
                     lines.append(f"... and {len(exc.errors) - len(lines)} more")
@@ -76,7 +75,6 @@ def register(app: Flask) -> None:
                     db.session, n_repeats=repeats, seed=seed, activate=not no_activate,
                     progress=progress)
             except OutcomeModelError as exc:
-                db.session.rollback()
                 raise click.ClickException(str(exc)) from exc
         m = model.metrics
         click.echo(f"Model version {model.version} trained on {m['n']} past programs from "

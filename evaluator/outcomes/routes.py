@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import evaluation_for, role_required
@@ -11,10 +11,9 @@ from ..forms import EmptyForm
 from ..models import OutcomeModel, Role
 from ..scoring.outcome import MIN_PER_OUTCOME, MIN_PROGRAMS, OutcomeModelError
 from ..services import outcomes as outcome_service
+from . import bp
 from .chart import calibration_svg
 from .forms import ConfirmImportForm, ImportForm, OutcomeForm
-
-bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
 
 
 def _flag(value: str) -> bool | None:
@@ -65,7 +64,6 @@ def import_csv():
         else:
             preview = outcome_service.parse_outcomes_csv(db.session, data)
     except outcome_service.OutcomeImportError as exc:
-        db.session.rollback()
         return _index_page(import_form=form, import_errors=exc.errors, status=400)
     if direct:
         flash(f"Imported {len(preview.rows)} past programs ({preview.successes} successes).",
@@ -92,7 +90,6 @@ def record(evaluation_id: int):
                 on_time=_flag(form.on_time.data), on_budget=_flag(form.on_budget.data),
                 notes=form.notes.data or "")
         except outcome_service.OutcomeError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
             flash(f"Outcome of \u201c{evaluation.title}\u201d saved. It will count when the "
@@ -133,7 +130,6 @@ def train():
     try:
         model = outcome_service.train_model(db.session, user=current_user)
     except OutcomeModelError as exc:
-        db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("outcomes.model"))
     flash(f"Model version {model.version} trained and active: cross-validated AUC "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from ..services import portal as portal_service
 from ..services import portal_review as review_service
 from ..services.dossier import list_guides
 from ..services.portal import PortalError, effective_status
+from . import lead_bp
 from .forms import (
     NEW_VENDOR,
     AcceptForm,
@@ -25,8 +26,6 @@ from .forms import (
     answers_form,
 )
 from .mail import MailError, mail_configured, send_mail
-
-lead_bp = Blueprint("lead", __name__, url_prefix="/portal-admin")
 
 
 def _sender() -> str:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -31,10 +30,8 @@ from ..forms import EmptyForm
 from ..models import PortalSection
 from ..services import portal as portal_service
 from ..services.portal import MAX_CASE_STUDIES, PortalError, VendorAccess
+from . import vendor_bp
 from .forms import PortalCaseStudyForm, ProfileForm, SubmitForm, answers_form
-
-bp = Blueprint("portal", __name__)
-vendor_bp = Blueprint("vendor", __name__, url_prefix="/portal")
 
 #: Bytes a vendor may send in one request (the app-wide limit is MAX_CONTENT_LENGTH).
 DEFAULT_MAX_REQUEST_BYTES = 512 * 1024
@@ -247,8 +244,3 @@ def answers(access: VendorAccess, token: str):
             return redirect(url_for(".welcome", token=token))
     return _render("portal/vendor/answers.html", access, token, _status(form), form=form)
 
-
-from .lead_routes import lead_bp  # noqa: E402  (the lead's pages hang off the same blueprint)
-
-bp.register_blueprint(vendor_bp)
-bp.register_blueprint(lead_bp)

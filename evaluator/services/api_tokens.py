@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..models import ApiToken, TokenScope, User
 from ..models.base import utcnow
+from .uow import transaction, unit_of_work
 
 TOKEN_PREFIX = "evk_"
 #: last_used_at is written at most once per this interval per token (a write per request would
@@ -43,6 +44,7 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@transaction
 def create_token(session: Session, user: User, *, scope: str, name: str = "") -> IssuedToken:
     if scope not in {s.value for s in TokenScope}:
         raise TokenError("The scope must be 'read' or 'write'.")
@@ -55,7 +57,6 @@ def create_token(session: Session, user: User, *, scope: str, name: str = "") ->
     token = ApiToken(user_id=user.id, name=name, scope=scope, token_hash=hash_secret(secret),
                      prefix=secret[:12])
     session.add(token)
-    session.commit()
     return IssuedToken(token, secret)
 
 
@@ -73,9 +74,9 @@ def authenticate(session: Session, secret: str) -> ApiToken | None:
     if last is None or now - last >= LAST_USED_RESOLUTION:
         # A Core UPDATE, not an ORM change: a use is not an edit, so it stays out of the audit
         # trail (which would otherwise get a row per API call).
-        session.execute(update(ApiToken).where(ApiToken.id == token.id)
-                        .values(last_used_at=now))
-        session.commit()
+        with unit_of_work(session):
+            session.execute(update(ApiToken).where(ApiToken.id == token.id)
+                            .values(last_used_at=now))
     return token
 
 
@@ -85,6 +86,7 @@ def tokens_of(session: Session, user: User) -> list[ApiToken]:
                                           ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
+@transaction
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens; effective for the very next request."""
     token = session.get(ApiToken, token_id)
@@ -92,6 +94,5 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
         raise TokenError("No such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        session.commit()
     return token
 

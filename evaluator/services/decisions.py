@@ -12,6 +12,7 @@ from ..infra import webhooks
 from ..models import Decision, Evaluation, MemberRole, Membership, Status, User
 from .errors import WorkflowError
 from .ranking import DEFAULT_SAMPLING, Sampling, ranking_for
+from .uow import unit_of_work
 
 
 def snapshot_of(evaluation: Evaluation, scores, ranking: dict[str, Any]) -> dict[str, Any]:
@@ -76,13 +77,13 @@ def record_decision(
     if len((rationale or "").strip()) < 20:
         raise WorkflowError("Give the rationale for the decision (at least 20 characters).")
     snapshot = current_snapshot(session, evaluation, sampling)
-    decision = Decision(
-        vendor_id=vendor_id, rationale=rationale.strip(), dissent=(dissent or "").strip(),
-        decided_by=user, snapshot=snapshot, snapshot_sha256=digest(snapshot),
-    )
-    evaluation.decision = decision
-    evaluation.status = Status.DECIDED.value
-    session.commit()
+    with unit_of_work(session):
+        decision = Decision(
+            vendor_id=vendor_id, rationale=rationale.strip(), dissent=(dissent or "").strip(),
+            decided_by=user, snapshot=snapshot, snapshot_sha256=digest(snapshot),
+        )
+        evaluation.decision = decision
+        evaluation.status = Status.DECIDED.value
     webhooks.decision_recorded(session, evaluation, decision)  # after the commit, never before
     return decision
 

@@ -42,6 +42,7 @@ from ..models import (
 from . import users as user_service
 from .evaluations import create_from_template
 from .templates import ensure_builtin_template
+from .uow import transaction
 
 SEED = 2026
 DEMO_PASSWORD = "demo-password-2026"
@@ -163,7 +164,7 @@ def _users(session: Session) -> dict[str, User]:
         user = user_service.find_by_email(session, email)
         if user is None:
             user = user_service.create_user(
-                session, email, role=role.value, password=DEMO_PASSWORD, name=name, commit=False
+                session, email, role=role.value, password=DEMO_PASSWORD, name=name
             )
         out[email.split("@")[0]] = user
     session.flush()
@@ -312,6 +313,7 @@ def _past_programs(session, rng, vendors, n: int = 160) -> int:
     return n
 
 
+@transaction
 def seed_demo(session: Session) -> SeedResult:
     """Create the demo data set in one transaction; a no-op when it is already there."""
     if already_seeded(session):
@@ -325,5 +327,4 @@ def seed_demo(session: Session) -> SeedResult:
     vendors = _vendors(session, rng, guide)
     n_eval = _evaluations(session, rng, users, vendors, template)
     n_past = _past_programs(session, rng, vendors)
-    session.commit()
     return SeedResult(True, len(vendors), n_eval, n_past)

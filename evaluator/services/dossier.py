@@ -27,6 +27,7 @@ from ..scoring import (
     schedule_slip_pct,
 )
 from .templates import ensure_builtin_template
+from .uow import transaction, unit_of_work
 from .vendors import DossierError, StaleEdit, display_value, get_vendor, realism_of
 
 OUTCOMES = ("delivered", "partial", "cancelled")
@@ -216,6 +217,7 @@ def _duplicate_title(title: str) -> DossierError:
     return DossierError(f"This vendor already has a case study titled {title!r}.", field="title")
 
 
+@transaction
 def create_case_study(session: Session, vendor_id: int, data: CaseStudyData) -> CaseStudy:
     vendor = session.get(Vendor, vendor_id)
     if vendor is None:
@@ -226,13 +228,13 @@ def create_case_study(session: Session, vendor_id: int, data: CaseStudyData) -> 
     apply_case_study_data(cs, data)
     session.add(cs)
     try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
+        session.flush()
+    except IntegrityError:  # a concurrent insert of the same title (the unit of work rolls back)
         raise _duplicate_title(data.title) from None
     return cs
 
 
+@transaction
 def update_case_study(session: Session, vendor_id: int, case_study_id: int,
                       data: CaseStudyData, expected_version: int) -> CaseStudy:
     cs = get_case_study(session, vendor_id, case_study_id)
@@ -244,12 +246,11 @@ def update_case_study(session: Session, vendor_id: int, case_study_id: int,
         raise _duplicate_title(data.title)
     apply_case_study_data(cs, data)
     try:
-        session.commit()
+        session.flush()
     except StaleDataError:
-        session.rollback()
+        session.rollback()  # to read the version the other user saved (ours is discarded)
         raise _stale_case_study(get_case_study(session, vendor_id, case_study_id), data) from None
     except IntegrityError:
-        session.rollback()
         raise _duplicate_title(data.title) from None
     return cs
 
@@ -259,13 +260,13 @@ def _stale_case_study(cs: CaseStudy, data: CaseStudyData) -> StaleEdit:
                                   for n in case_study_changes(cs, data)})
 
 
+@transaction
 def delete_case_study(session: Session, vendor_id: int, case_study_id: int) -> str:
     cs = get_case_study(session, vendor_id, case_study_id)
     if cs is None:
         raise DossierError("This case study does not exist.")
     title = cs.title
     session.delete(cs)
-    session.commit()
     return title
 
 
@@ -278,8 +279,8 @@ def list_guides(session: Session) -> list[InterviewGuide]:
             .order_by(InterviewGuide.name))
     guides = list(session.scalars(stmt))
     if not guides:
-        ensure_builtin_template(session)
-        session.commit()
+        with unit_of_work(session):
+            ensure_builtin_template(session)
         guides = list(session.scalars(stmt))
     return guides
 
@@ -310,6 +311,7 @@ def interview_fingerprint(iv: Interview | None) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
+@transaction
 def save_interview(session: Session, vendor_id: int, guide_id: int, data: InterviewData,
                    interview_id: int | None = None, fingerprint: str = "") -> Interview:
     """Create or edit an interview with its answers; only the guide's questions are accepted."""
@@ -343,13 +345,12 @@ def save_interview(session: Session, vendor_id: int, guide_id: int, data: Interv
             iv.answers.remove(answer)
         elif answer is not None and answer.text != text:
             answer.text = text
-    session.commit()
     return iv
 
 
+@transaction
 def delete_interview(session: Session, vendor_id: int, interview_id: int) -> None:
     iv = get_interview(session, vendor_id, interview_id)
     if iv is None:
         raise DossierError("This interview does not exist.")
     session.delete(iv)
-    session.commit()

@@ -31,6 +31,7 @@ from .dossier import (
     apply_case_study_data,
     case_study_changes,
 )
+from .uow import transaction
 from .vendors import (
     INTEGRATION_KINDS,
     CertificationData,
@@ -329,6 +330,7 @@ def preview_import(session: Session, kind: str, data: bytes, encoding: str = "ut
     return plan
 
 
+@transaction
 def run_import(session: Session, kind: str, data: bytes, encoding: str = "utf-8"
                ) -> ImportPlan:
     """Import the file in one transaction, or raise ImportRejected having written nothing."""
@@ -355,9 +357,8 @@ def run_import(session: Session, kind: str, data: bytes, encoding: str = "utf-8"
             else:
                 apply_case_study_data(cs, record, present)
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
-        session.rollback()
         raise ImportRejected(
             "Nothing was imported: another user added some of these records at the same "
             "time. Import the file again."

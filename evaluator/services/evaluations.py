@@ -1,4 +1,5 @@
-"""Reading evaluations a user may see (the workflow issue adds setup, scoring and decisions)."""
+"""Reading evaluations: which ones a user may see, the dashboard's work lists, one evaluation with
+everything its pages show, scoring progress, and creating an evaluation from a template."""
 
 from __future__ import annotations
 
@@ -7,8 +8,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Evaluation, MemberRole, Membership, Score, ShortlistEntry, Status
-from .vendors import Page
+from ..models import (
+    Evaluation,
+    EvaluationCriterion,
+    Lens,
+    MemberRole,
+    Membership,
+    Score,
+    ShortlistEntry,
+    Status,
+)
+from .paging import Page, fetch_page
 
 
 def visible_to(stmt, user):
@@ -72,14 +82,10 @@ def evaluation_page(session: Session, user, page: int = 1,
                     per_page: int = DASHBOARD_PAGE_SIZE) -> Page:
     """One page of the evaluations the user may see, newest first (members and shortlist
     loaded for the page's rows only)."""
-    total = session.scalar(visible_to(select(func.count(Evaluation.id)), user)) or 0
-    page = max(1, min(page, -(-total // per_page) or 1))
-    items = session.scalars(
-        visible_to(select(Evaluation), user)
-        .options(selectinload(Evaluation.members), selectinload(Evaluation.shortlist))
-        .order_by(Evaluation.created_at.desc(), Evaluation.id.desc())
-        .limit(per_page).offset((page - 1) * per_page))
-    return Page(items=list(items), total=total, page=page, per_page=per_page)
+    return fetch_page(
+        session, visible_to(select(Evaluation), user),
+        order=(Evaluation.created_at.desc(), Evaluation.id.desc()), page=page, per_page=per_page,
+        options=(selectinload(Evaluation.members), selectinload(Evaluation.shortlist)), clamp=True)
 
 
 def build_dashboard(session: Session, user, page: int = 1) -> Dashboard:
@@ -175,7 +181,6 @@ def create_from_template(
 
     The creator becomes its lead. No commit: callers (a service or the seed) own the transaction.
     """
-    from ..models import EvaluationCriterion, Lens, MemberRole
 
     evaluation = Evaluation(
         title=title.strip(),

@@ -39,6 +39,7 @@ from . import decisions as decision_service
 from .dossier import narrative_texts
 from .errors import EvaluationNotFound
 from .ranking import DEFAULT_SAMPLING, Sampling, evaluator_labels, ranking_for
+from .uow import transaction
 from .vendors import realism_of
 
 #: Bumped when the memo's content rules change, so an old fingerprint is never matched by a memo
@@ -148,13 +149,13 @@ def build_memo(session: Session, evaluation_id: int, *, lens: str | None = None,
     )
 
 
+@transaction
 def record_export(session: Session, memo: Memo, *, pages: int, size: int, via: str) -> None:
     """Leave the audit row for a generated memo and commit it."""
     record(session, "export_memo", "Evaluation", memo.evaluation.id, {
         "fingerprint": memo.fingerprint, "lens": memo.lens, "format": "pdf",
         "pages": pages, "bytes": size, "via": via,
     })
-    session.commit()
 
 
 def _decision(session: Session, evaluation: Evaluation, ranking: dict[str, Any],

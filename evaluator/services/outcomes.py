@@ -35,6 +35,8 @@ from ..scoring import outcome as core
 from . import analysis as analysis_service
 from . import relevance as relevance_service
 from .evaluations import visible_to
+from .paging import Page, fetch_page
+from .uow import transaction
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +247,7 @@ def parse_outcomes_csv(session: Session, data: bytes | str) -> ImportPreview:
     return ImportPreview(rows, feature_names)
 
 
+@transaction
 def import_outcomes(session: Session, data: bytes | str) -> ImportPreview:
     """Import every row or none (one transaction). Raises OutcomeImportError."""
     preview = parse_outcomes_csv(session, data)
@@ -254,9 +257,8 @@ def import_outcomes(session: Session, data: bytes | str) -> ImportPreview:
         features=r.features, is_demo=False,
     ) for r in preview.rows)
     try:
-        session.commit()
+        session.flush()
     except IntegrityError as exc:  # a concurrent import of the same program
-        session.rollback()
         raise OutcomeImportError([RowError(1, None, "another import recorded some of these "
                                                     "programs at the same time; try again")]) from exc
     return preview
@@ -270,18 +272,6 @@ class ProgramFilter:
     q: str = ""
     outcome: str = ""  # "", "success", "failure"
     source: str = ""  # "", "recorded", "imported", "demo"
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def list_programs(session: Session, flt: ProgramFilter, page: int = 1,
@@ -299,12 +289,8 @@ def list_programs(session: Session, flt: ProgramFilter, page: int = 1,
         stmt = stmt.where(PastProgram.evaluation_id.is_not(None))
     elif flt.source == "imported":
         stmt = stmt.where(PastProgram.is_demo.is_(False), PastProgram.evaluation_id.is_(None))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = max(1, page)
-    items = list(session.scalars(stmt.order_by(PastProgram.year.desc(), PastProgram.vendor_name,
-                                               PastProgram.id)
-                                 .limit(per_page).offset((page - 1) * per_page)))
-    return Page(items, total, page, per_page)
+    return fetch_page(session, stmt, order=(PastProgram.year.desc(), PastProgram.vendor_name,
+                                            PastProgram.id), page=page, per_page=per_page)
 
 
 def outcome_for(session: Session, evaluation_id: int) -> PastProgram | None:
@@ -338,6 +324,7 @@ def award_features(session: Session, evaluation: Evaluation, vendor_id: int) -> 
     return {}
 
 
+@transaction
 def record_outcome(session: Session, evaluation: Evaluation, *, success: bool,
                    on_time: bool | None, on_budget: bool | None, notes: str) -> PastProgram:
     """Record (or correct) how a decided evaluation's program turned out."""
@@ -362,7 +349,6 @@ def record_outcome(session: Session, evaluation: Evaluation, *, success: bool,
         session.add(program)
     program.success, program.on_time, program.on_budget = success, on_time, on_budget
     program.notes = (notes or "").strip()
-    session.commit()
     return program
 
 
@@ -386,6 +372,7 @@ def training_programs(session: Session) -> tuple[list[PastProgram], bool]:
     return list(session.scalars(select(PastProgram).order_by(PastProgram.id))), True
 
 
+@transaction
 def train_model(
     session: Session, *, user: User | None = None, n_repeats: int | None = None, seed: int = 0,
     bootstrap: int | None = None, effect_bootstrap: int | None = None, activate: bool = True,
@@ -429,7 +416,6 @@ def train_model(
     session.flush()
     if activate:
         _activate(session, model)
-    session.commit()
     return model
 
 
@@ -441,12 +427,12 @@ def _activate(session: Session, model: OutcomeModel) -> None:
     model.is_active = True
 
 
+@transaction
 def activate_model(session: Session, model_id: int) -> OutcomeModel:
     model = session.get(OutcomeModel, model_id)
     if model is None:
         raise OutcomeError("No such model version.")
     _activate(session, model)
-    session.commit()
     return model
 
 
@@ -577,7 +563,7 @@ def model_for_ranking(
       null), base_log_odds, contributions [{feature, value, imputed, contribution}] (log-odds,
       summing with base_log_odds to the prediction's log-odds), disagrees}.
     * predictions: {vendor_id: probability of success 0-1}, only for vendors with a prediction;
-      pass it to analysis.ranking_object(..., predictions=...).
+      services/ranking.py puts them into the ranking object.
 
     Inputs: criterion-key features take the vendor's current criterion means from
     `analysis.ranking.results`; other features come from `extra_features[vendor_id]` (by default

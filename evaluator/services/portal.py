@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from .dossier import CaseStudyData
+from .uow import transaction
 from .vendors import LIST_FIELDS, SCALAR_FIELDS, name_taken
 
 TOKEN_PREFIX = "evp_"
@@ -110,6 +111,7 @@ class InvitationRequest:
     message: str = ""
 
 
+@transaction
 def create_invitation(session: Session, lead: User, req: InvitationRequest) -> IssuedLink:
     sections = tuple(dict.fromkeys(req.sections))
     if not sections or not set(sections) <= {s.value for s in PortalSection}:
@@ -156,7 +158,6 @@ def create_invitation(session: Session, lead: User, req: InvitationRequest) -> I
     audit.record(session, "portal.invite", "PortalInvitation", invitation.id,
                  {"vendor": invitation.vendor_name, "contact_email": invitation.contact_email,
                   "sections": list(sections), "expires_at": invitation.expires_at.isoformat()})
-    session.commit()
     return IssuedLink(invitation, token)
 
 
@@ -183,6 +184,7 @@ def _for_lead(session: Session, invitation_id: int) -> PortalInvitation:
     return invitation
 
 
+@transaction
 def revoke(session: Session, invitation_id: int) -> PortalInvitation:
     """Withdraw the link at once (a submitted but unreviewed proposal can no longer be accepted)."""
     invitation = _for_lead(session, invitation_id)
@@ -192,10 +194,10 @@ def revoke(session: Session, invitation_id: int) -> PortalInvitation:
     invitation.revoked_at = utcnow()
     audit.record(session, "portal.revoke", "PortalInvitation", invitation.id,
                  {"vendor": invitation.vendor_name})
-    session.commit()
     return invitation
 
 
+@transaction
 def reissue_link(session: Session, invitation_id: int, valid_days: int) -> IssuedLink:
     """A new secret (the old link stops working) and a new deadline, for a lost or late link."""
     invitation = _for_lead(session, invitation_id)
@@ -211,15 +213,14 @@ def reissue_link(session: Session, invitation_id: int, valid_days: int) -> Issue
     invitation.expires_at = now + timedelta(days=valid_days)
     audit.record(session, "portal.reissue_link", "PortalInvitation", invitation.id,
                  {"expires_at": invitation.expires_at.isoformat()})
-    session.commit()
     return IssuedLink(invitation, token)
 
 
+@transaction
 def record_email(session: Session, invitation: PortalInvitation, kind: str) -> None:
     """Note in the audit trail that an invitation or reminder went out by email."""
     audit.record(session, f"portal.email_{kind}", "PortalInvitation", invitation.id,
                  {"to": invitation.contact_email})
-    session.commit()
 
 
 # ------------------------------------------------------------------------- the vendor's side
@@ -258,20 +259,20 @@ def _editable(invitation: PortalInvitation) -> PortalSubmission:
     return invitation.submission
 
 
+@transaction
 def open_invitation(session: Session, invitation: PortalInvitation) -> None:
     """The vendor pressed Start (a POST: link scanners that prefetch GETs do not count)."""
     if invitation.status == InvitationStatus.INVITED:
         invitation.status = InvitationStatus.OPENED.value
         invitation.opened_at = utcnow()
         audit.record(session, "portal.open", "PortalInvitation", invitation.id, None)
-        session.commit()
 
 
+@transaction
 def _saved(session: Session, invitation: PortalInvitation, submission: PortalSubmission,
            what: str) -> None:
     size = len(json.dumps([submission.profile, submission.case_studies, submission.answers]))
     if size > MAX_SUBMISSION_CHARS:
-        session.rollback()
         raise PortalError(f"The submission would be larger than {MAX_SUBMISSION_CHARS:,} "
                           "characters in all. Shorten some answers.")
     submission.saved_at = utcnow()
@@ -280,7 +281,6 @@ def _saved(session: Session, invitation: PortalInvitation, submission: PortalSub
         invitation.opened_at = invitation.opened_at or submission.saved_at
     audit.record(session, "portal.save_draft", "PortalSubmission", submission.id,
                  {"section": what})
-    session.commit()
 
 
 def profile_to_json(values: dict) -> dict:
@@ -372,6 +372,7 @@ def section_filled(submission: PortalSubmission, section: str) -> bool:
                  "answers": submission.answers}[section])
 
 
+@transaction
 def submit(session: Session, invitation: PortalInvitation) -> None:
     """Hand the draft to the lead. It is frozen from now on and changes nothing in the dossier."""
     submission = _editable(invitation)
@@ -383,7 +384,6 @@ def submit(session: Session, invitation: PortalInvitation) -> None:
                  {"case_studies": len(submission.case_studies),
                   "profile_fields": sorted(submission.profile),
                   "answers": len(submission.answers)})
-    session.commit()
 
 
 # ------------------------------------------------------------------------- texts to copy

@@ -37,6 +37,7 @@ from .portal import (
     profile_to_json,
     put_case_study,
 )
+from .uow import transaction
 from .vendors import (
     CertificationData,
     ContactData,
@@ -195,6 +196,7 @@ def _reviewed(invitation: PortalInvitation, lead: User, decision: str, note: str
     invitation.status = decision
 
 
+@transaction
 def accept(session: Session, invitation_id: int, lead: User, *, profile: bool,
            case_study_keys: set[str], answers: bool, expected_version: int | None = None,
            note: str = "") -> dict:
@@ -260,14 +262,13 @@ def accept(session: Session, invitation_id: int, lead: User, *, profile: bool,
         audit.record(session, "portal.accept", "PortalSubmission", submission.id,
                      {**applied, "submitted_by": f"{invitation.contact_email} "
                                                  f"(vendor-portal:{invitation.id})"})
-        session.commit()
     except IntegrityError:
-        session.rollback()
         raise PortalError("The dossier refused the change (a duplicate name or title). "
                           "Nothing was applied.") from None
     return applied
 
 
+@transaction
 def reject(session: Session, invitation_id: int, lead: User, note: str,
            expected_version: int | None = None) -> None:
     note = (note or "").strip()
@@ -277,19 +278,18 @@ def reject(session: Session, invitation_id: int, lead: User, note: str,
     _reviewed(invitation, lead, InvitationStatus.REJECTED.value, note)
     audit.record(session, "portal.reject", "PortalSubmission", invitation.submission.id,
                  {"note": note})
-    session.commit()
 
 
 # ------------------------------------------------------------------- lead edits before accept
 
 
+@transaction
 def _edited(session: Session, invitation: PortalInvitation, lead: User, what: str) -> None:
     submission = invitation.submission
     submission.edited_by_id = lead.id
     submission.edited_at = utcnow()
     audit.record(session, "portal.edit_submission", "PortalSubmission", submission.id,
                  {"section": what})
-    session.commit()
 
 
 def edit_profile(session: Session, invitation_id: int, lead: User, values: dict) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..models import CaseStudy, ClaimType, ReferenceCheck, ReferenceClaim, User, Verdict
+from .uow import transaction
 
 #: The reference-call guide: what to ask for each claim type.
 GUIDE: dict[str, str] = {
@@ -36,6 +37,7 @@ class ClaimInput:
     note: str = ""
 
 
+@transaction
 def record_check(
     session: Session, case_study: CaseStudy, user: User, *, referee_name: str,
     referee_role: str, called_on: date | None, notes: str, claims: list[ClaimInput],
@@ -63,7 +65,6 @@ def record_check(
                                verdict=c.verdict, note=c.note.strip()) for c in claims],
     )
     session.add(check)
-    session.commit()
     return check
 
 

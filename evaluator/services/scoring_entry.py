@@ -16,6 +16,7 @@ from ..infra import webhooks
 from ..models import (
     CaseStudy,
     Evaluation,
+    Interview,
     InterviewAnswer,
     MemberRole,
     Membership,
@@ -24,6 +25,7 @@ from ..models import (
     User,
 )
 from .errors import ConcurrentEdit, WorkflowError
+from .uow import transaction, unit_of_work
 
 EVIDENCE_TYPES = ("case_study", "answer")
 
@@ -104,8 +106,6 @@ def _validate(session, evaluation: Evaluation, user: User, entry: ScoreEntry) ->
         if kind == "case_study":
             owner = session.scalar(select(CaseStudy.vendor_id).where(CaseStudy.id == ref_id))
         else:
-            from ..models import Interview
-
             owner = session.scalar(
                 select(Interview.vendor_id)
                 .join(InterviewAnswer, InterviewAnswer.interview_id == Interview.id)
@@ -115,6 +115,7 @@ def _validate(session, evaluation: Evaluation, user: User, entry: ScoreEntry) ->
             raise WorkflowError("Cited evidence must belong to the vendor being scored.")
 
 
+@transaction
 def save_scores(
     session: Session, evaluation: Evaluation, user: User, membership: Membership | None,
     entries: list[ScoreEntry],
@@ -157,7 +158,6 @@ def save_scores(
         score.evidence = [{"type": kind, "id": ref} for kind, ref in entry.evidence]
         score.submitted = submitted and (score.value is not None or score.insufficient_evidence)
         result.saved.append(score)
-    session.commit()
     return result
 
 
@@ -197,12 +197,12 @@ def submit(
         raise WorkflowError(f"{len(missing)} scores still missing: {preview}{more}. Give a score "
                             "or mark 'insufficient evidence' for each.")
     count = 0
-    for score in session.scalars(select(Score).where(
-            Score.evaluation_id == evaluation.id, Score.evaluator_id == user.id)):
-        if not score.submitted:
-            score.submitted = True
-            count += 1
-    membership.submitted_at = datetime.now(UTC)
-    session.commit()
+    with unit_of_work(session):
+        for score in session.scalars(select(Score).where(
+                Score.evaluation_id == evaluation.id, Score.evaluator_id == user.id)):
+            if not score.submitted:
+                score.submitted = True
+                count += 1
+        membership.submitted_at = datetime.now(UTC)
     webhooks.scores_submitted(session, evaluation, user, count)  # after the commit
     return count

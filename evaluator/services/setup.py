@@ -25,12 +25,15 @@ from ..models import (
     Score,
     ShortlistEntry,
     Status,
+    TemplateCriterion,
     User,
     Vendor,
 )
+from ..scoring import relevance as core
 from . import users as user_service
 from .errors import ConcurrentEdit, WorkflowError
 from .evaluations import create_from_template
+from .uow import transaction
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ def _touch(evaluation: Evaluation, expected_version: int | None) -> None:
     evaluation.updated_at = datetime.now(UTC)
 
 
+@transaction
 def create_evaluation(
     session: Session, *, title: str, template_id: int, program_context: str, user: User
 ) -> Evaluation:
@@ -66,13 +70,11 @@ def create_evaluation(
         session, title=title, template=template, created_by=user,
         program_context=program_context.strip(),
     )
-    session.commit()
     return evaluation
 
 
+@transaction
 def save_as_template(session: Session, evaluation: Evaluation, name: str) -> CriteriaTemplate:
-    from ..models import TemplateCriterion
-
     name = name.strip()
     if not name:
         raise WorkflowError("Give the template a name.")
@@ -88,7 +90,6 @@ def save_as_template(session: Session, evaluation: Evaluation, name: str) -> Cri
             key=c.key, name=c.name, description=c.description, weight=c.weight,
             knockout_below=c.knockout_below, anchors=dict(c.anchors), position=position))
     session.add(template)
-    session.commit()
     return template
 
 
@@ -99,6 +100,7 @@ def _require_status(evaluation: Evaluation, *allowed: Status, what: str) -> None
                             f"(it is {evaluation.status}).")
 
 
+@transaction
 def update_criteria(
     session: Session, evaluation: Evaluation, edits: list[CriterionEdit], expected_version: int
 ) -> None:
@@ -129,9 +131,9 @@ def update_criteria(
         criterion.description = edit.description.strip()
         if edit.anchors is not None:
             criterion.anchors = {k: v.strip() for k, v in edit.anchors.items()}
-    session.commit()
 
 
+@transaction
 def apply_weights(
     session: Session, evaluation: Evaluation, shares: dict[str, float], expected_version: int
 ) -> None:
@@ -140,9 +142,9 @@ def apply_weights(
     _touch(evaluation, expected_version)
     for criterion in evaluation.criteria:
         criterion.weight = round(100 * float(shares.get(criterion.key, 0.0)), 4)
-    session.commit()
 
 
+@transaction
 def save_lens(
     session: Session, evaluation: Evaluation, name: str, weights: dict[str, float],
     description: str = "",
@@ -163,18 +165,18 @@ def save_lens(
         evaluation.lenses.append(lens)
     lens.weights = {k: float(v) for k, v in weights.items()}
     lens.description = description.strip()
-    session.commit()
     return lens
 
 
+@transaction
 def delete_lens(session: Session, evaluation: Evaluation, lens_id: int) -> None:
     lens = next((x for x in evaluation.lenses if x.id == lens_id), None)
     if lens is None:
         raise WorkflowError("No such lens.")
     evaluation.lenses.remove(lens)
-    session.commit()
 
 
+@transaction
 def add_to_shortlist(session: Session, evaluation: Evaluation, vendor_ids: list[int]) -> int:
     _require_status(evaluation, Status.DRAFT, Status.SCORING, what="Changing the shortlist")
     present = {e.vendor_id for e in evaluation.shortlist}
@@ -188,19 +190,19 @@ def add_to_shortlist(session: Session, evaluation: Evaluation, vendor_ids: list[
             evaluation.shortlist.append(ShortlistEntry(vendor=vendor))
             present.add(vendor_id)
             added += 1
-    session.commit()
     return added
 
 
+@transaction
 def remove_from_shortlist(session: Session, evaluation: Evaluation, vendor_id: int) -> None:
     _require_status(evaluation, Status.DRAFT, what="Removing a vendor from the shortlist")
     entry = next((e for e in evaluation.shortlist if e.vendor_id == vendor_id), None)
     if entry is None:
         raise WorkflowError("That vendor is not on the shortlist.")
     evaluation.shortlist.remove(entry)
-    session.commit()
 
 
+@transaction
 def add_member(session: Session, evaluation: Evaluation, email: str, role: str) -> Membership:
     if role not in {r.value for r in MemberRole}:
         raise WorkflowError("Choose a role: lead, evaluator or observer.")
@@ -214,10 +216,10 @@ def add_member(session: Session, evaluation: Evaluation, email: str, role: str) 
         raise WorkflowError("Only procurement leads can lead an evaluation.")
     membership = Membership(user=user, role=role)
     evaluation.members.append(membership)
-    session.commit()
     return membership
 
 
+@transaction
 def remove_member(session: Session, evaluation: Evaluation, membership_id: int) -> None:
     membership = next((m for m in evaluation.members if m.id == membership_id), None)
     if membership is None:
@@ -230,9 +232,9 @@ def remove_member(session: Session, evaluation: Evaluation, membership_id: int) 
     if has_scores:
         raise WorkflowError("This member has already scored; their scores stay on record.")
     evaluation.members.remove(membership)
-    session.commit()
 
 
+@transaction
 def declare_conflict(
     session: Session, evaluation: Evaluation, user_id: int, vendor_id: int, note: str
 ) -> Conflict:
@@ -249,7 +251,6 @@ def declare_conflict(
             Score.evaluation_id == evaluation.id, Score.evaluator_id == user_id,
             Score.vendor_id == vendor_id)):
         session.delete(score)
-    session.commit()
     return conflict
 
 
@@ -292,6 +293,7 @@ def missing_for(evaluation: Evaluation, target: str, progress: dict[int, dict]) 
     return missing
 
 
+@transaction
 def change_status(
     session: Session, evaluation: Evaluation, target: str, user: User,
     membership: Membership | None, progress: dict[int, dict],
@@ -307,15 +309,14 @@ def change_status(
     if target == Status.SCORING and evaluation.status == Status.REVIEW:
         pass  # reopening keeps submissions; evaluators may revise
     evaluation.status = target
-    session.commit()
 
 
+@transaction
 def update_context(
     session: Session, evaluation: Evaluation, context: dict, weights: dict[str, float],
     expected_version: int,
 ) -> None:
     """Structured program context (relevance matching) and the facet weights."""
-    from ..scoring import relevance as core
 
     core.facet_weights(weights)  # raises InvalidWeights with a clear message
     for band in ("budget_band", "duration_band"):
@@ -327,4 +328,3 @@ def update_context(
     _touch(evaluation, expected_version)
     evaluation.context = context
     evaluation.relevance_weights = weights
-    session.commit()

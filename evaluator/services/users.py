@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from ..models import Role, User
+from .uow import transaction
 
 MIN_PASSWORD_LENGTH = 12
 # A dummy hash checked for unknown users so both failures take the same time.
@@ -28,7 +30,6 @@ def validate_password(password: str, user_inputs: tuple[str, ...] = ()) -> None:
         raise UserError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.")
     if len(password) > 200:
         raise UserError("Password must be at most 200 characters long.")
-    from zxcvbn import zxcvbn
 
     result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
     if result["score"] < 3:
@@ -48,6 +49,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if user.check_password(password) else None
 
 
+@transaction
 def create_user(
     session: Session,
     email: str,
@@ -70,35 +72,33 @@ def create_user(
         validate_password(password, (email, email.split("@")[0], name))
         user.set_password(password)
     session.add(user)
-    if commit:
-        session.commit()
     return user
 
 
+@transaction
 def set_role(session: Session, user: User, role: str) -> None:
     if role not in {r.value for r in Role}:
         raise UserError(f"Unknown role {role!r}.")
     user.role = role
-    session.commit()
 
 
+@transaction
 def set_active(session: Session, user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.session_version += 1  # ends the user's sessions
-    session.commit()
 
 
+@transaction
 def end_sessions(session: Session, user: User) -> None:
     """End every session of this user on the server (logout, password change)."""
     user.session_version += 1
-    session.commit()
 
 
+@transaction
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise UserError("The current password is not correct.")
     validate_password(new, (user.email, user.email.split("@")[0], user.name))
     user.set_password(new)
     user.session_version += 1
-    session.commit()

@@ -25,6 +25,8 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..scoring import Realism, delivery_realism
+from .paging import Page, fetch_page
+from .uow import transaction
 
 INTEGRATION_KINDS = ("erp", "crm", "mainframe", "file_drop", "other")
 INTEGRATION_LABELS = {"erp": "ERP", "crm": "CRM", "mainframe": "Mainframe",
@@ -168,19 +170,6 @@ class VendorFilter:
     include_archived: bool = False
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-    realism: dict[int, Realism] = field(default_factory=dict)  # vendor id -> delivery realism
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -213,20 +202,11 @@ def filtered_statement(flt: VendorFilter):
 
 def list_vendors(session: Session, flt: VendorFilter, page: int = 1, per_page: int = 50) -> Page:
     stmt = filtered_statement(flt)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = max(1, page)
-    items = list(
-        session.scalars(
-            stmt.options(
-                selectinload(Vendor.certifications), selectinload(Vendor.case_studies)
-            )
-            .order_by(Vendor.name)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return Page(items=items, total=total, page=page, per_page=per_page,
-                realism={v.id: realism_of(v) for v in items})
+    result = fetch_page(session, stmt, order=(Vendor.name,), page=page, per_page=per_page,
+                        options=(selectinload(Vendor.certifications),
+                                 selectinload(Vendor.case_studies)))
+    result.extras["realism"] = {v.id: realism_of(v) for v in result.items}
+    return result
 
 
 def filter_choices(session: Session) -> dict[str, list[str]]:
@@ -248,6 +228,7 @@ def name_taken(session: Session, name: str, except_id: int | None = None) -> boo
     return session.scalar(stmt.limit(1)) is not None
 
 
+@transaction
 def create_vendor(session: Session, data: VendorData) -> Vendor:
     """Add a vendor; DossierError when the name is taken (names are compared ignoring case)."""
     if name_taken(session, data.name):
@@ -255,10 +236,11 @@ def create_vendor(session: Session, data: VendorData) -> Vendor:
     vendor = Vendor()
     apply_vendor_data(vendor, data)
     session.add(vendor)
-    _commit_unique(session, data.name)
+    _flush_unique(session, data.name)
     return vendor
 
 
+@transaction
 def update_vendor(session: Session, vendor_id: int, data: VendorData, expected_version: int
                   ) -> Vendor:
     """Save an edit made on version ``expected_version``; StaleEdit if it is no longer current."""
@@ -271,7 +253,7 @@ def update_vendor(session: Session, vendor_id: int, data: VendorData, expected_v
         raise DossierError(f"A vendor named {data.name!r} already exists.", field="name")
     apply_vendor_data(vendor, data)
     try:
-        _commit_unique(session, data.name)
+        _flush_unique(session, data.name)
     except StaleDataError:
         # Saved by someone else between our read and our write.
         session.rollback()
@@ -296,14 +278,16 @@ def _stale(vendor: Vendor, data: VendorData) -> StaleEdit:
     })
 
 
-def _commit_unique(session: Session, name: str) -> None:
+def _flush_unique(session: Session, name: str) -> None:
+    """Flush now, so a concurrent insert of the same name is a clear error (the unit of work
+    rolls back)."""
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
-        session.rollback()
         raise DossierError(f"A vendor named {name!r} already exists.", field="name") from None
 
 
+@transaction
 def set_archived(session: Session, vendor_id: int, archived: bool) -> Vendor:
     """Archive (soft delete: hidden from the register, kept for evaluations) or restore."""
     vendor = session.get(Vendor, vendor_id)
@@ -313,7 +297,6 @@ def set_archived(session: Session, vendor_id: int, archived: bool) -> Vendor:
         vendor.archived_at = utcnow()
     elif not archived and vendor.archived_at is not None:
         vendor.archived_at = None
-    session.commit()
     return vendor
 
 

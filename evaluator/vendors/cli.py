@@ -24,7 +24,6 @@ def _import(kind: str, path: str, encoding: str, dry_run: bool) -> None:
             else:
                 plan = dossier_import.run_import(db.session, kind, data, encoding)
         except dossier_import.ImportRejected as exc:
-            db.session.rollback()
             for error in exc.errors:
                 click.echo(f"{path}:{error.line}: column {error.column}: {error.message}",
                            err=True)

@@ -12,7 +12,7 @@ from ..access import role_required
 from ..extensions import db
 from ..models import CaseStudy, ClaimType, Role
 from ..services import references as reference_service
-from .routes import bp
+from . import bp
 
 VERDICTS = [("", "not discussed"), ("confirmed", "Confirmed"),
             ("contradicted", "Contradicted"), ("not_verified", "Not verified")]
@@ -58,7 +58,6 @@ def new_reference_check(vendor_id: int, case_study_id: int):
                 referee_role=form.referee_role.data or "", called_on=form.called_on.data,
                 notes=form.notes.data or "", claims=claims)
         except reference_service.ReferenceError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
         else:
             flash("Reference check recorded.", "success")

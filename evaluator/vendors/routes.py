@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -18,6 +17,7 @@ from flask import (
 from flask_login import current_user
 
 from ..access import role_required
+from ..catalog import INTERVIEW_GUIDE
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import Role
@@ -27,6 +27,7 @@ from ..services import references as reference_service
 from ..services import vendors as vendor_service
 from ..services.vendors import DossierError, StaleEdit
 from ..web import page_cache
+from . import bp
 from .forms import (
     CaseStudyForm,
     ConfirmImportForm,
@@ -34,8 +35,6 @@ from .forms import (
     VendorForm,
     interview_form,
 )
-
-bp = Blueprint("vendors", __name__, url_prefix="/vendors")
 
 
 def _filter_from_args() -> vendor_service.VendorFilter:
@@ -262,8 +261,6 @@ def new_interview(vendor_id: int):
 
 
 def _default_guide(guides):
-    from ..catalog import INTERVIEW_GUIDE
-
     return next((g for g in guides if g.name == INTERVIEW_GUIDE), guides[0])
 
 
@@ -388,5 +385,3 @@ def _field_error(form, exc: DossierError) -> None:
 def _status(form) -> int:
     return 400 if request.method == "POST" and form.errors else 200
 
-
-from . import reference_routes  # noqa: E402,F401  (register views)

@@ -7,7 +7,15 @@ import pytest
 from sqlalchemy import func, select
 
 from evaluator.extensions import db
-from evaluator.models import CaseStudy, Decision, Evaluation, PastProgram, Status, Vendor
+from evaluator.models import (
+    AuditEvent,
+    CaseStudy,
+    Decision,
+    Evaluation,
+    PastProgram,
+    Status,
+    Vendor,
+)
 from tests.api.conftest import assert_error, bearer, token_for
 
 
@@ -42,7 +50,6 @@ def test_create_vendor_with_lists(api, lead):
     assert str(vendor.certifications[0].expires_on) == "2027-01-31"
     assert vendor.integrations[0].kind == "erp"
     # Audited as the token's user.
-    from evaluator.models import AuditEvent
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "Vendor",
                                                        AuditEvent.entity_id == vendor.id))
     assert event.actor == "lead@example.com"

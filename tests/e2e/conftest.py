@@ -23,7 +23,8 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    # Deferred: only browser tests need Playwright; collecting the others must not import it.
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")

@@ -11,11 +11,12 @@ from sqlalchemy import event, select
 
 from evaluator import memos
 from evaluator.extensions import db
-from evaluator.models import AuditEvent, Evaluation, Role, Score, Vendor
+from evaluator.models import AuditEvent, Evaluation, Role, Score, User, Vendor
 from evaluator.services import analysis as analysis_service
 from evaluator.services import decisions as decision_service
 from evaluator.services import memos as memo_service
-from tests.conftest import login, make_user
+from evaluator.services import outcomes
+from tests.conftest import csrf_token, login, make_user
 
 from .builders import memo_evaluation
 from .conftest import DEMO_PASSWORD, pdf_text
@@ -116,7 +117,6 @@ def test_anonymous_is_sent_to_login(client, demo):
 
 
 def _token(client):
-    from tests.conftest import csrf_token
     return csrf_token(client, "/")
 
 
@@ -185,7 +185,6 @@ def test_fingerprint_covers_rationales_weights_lens_and_decision(app, demo, chan
 
 
 def _admin():
-    from evaluator.models import User
     return db.session.scalars(select(User).where(User.email == "admin@example.com")).one()
 
 
@@ -329,8 +328,6 @@ def test_cli_errors_write_nothing(app, demo, tmp_path, args, message):
 
 def test_model_prediction_is_shown_as_advisory_with_validation_and_limits(
         app, demo, monkeypatch):
-    from evaluator.services import outcomes
-
     def fake_model(session, evaluation, analysis, *, extra_features=None):
         vendors = [{"id": r.vendor, "committee_rank": r.rank, "predicted_success": 0.61,
                     "model_rank": 1, "reason": None, "disagrees": False}

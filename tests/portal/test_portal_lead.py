@@ -4,6 +4,7 @@ revoke, review with a diff, edit then accept, reject; every action in the audit 
 from __future__ import annotations
 
 import re
+import smtplib
 
 from sqlalchemy import select
 
@@ -244,8 +245,6 @@ class _FakeSMTP:
 
 def test_invitation_is_emailed_when_a_mail_server_is_configured(app, client, lead, vendors,
                                                                 monkeypatch):
-    import smtplib
-
     _FakeSMTP.sent = []
     monkeypatch.setattr(smtplib, "SMTP", _FakeSMTP)
     app.config.update(MAIL_SERVER="smtp.example", MAIL_DEFAULT_SENDER="buy@example.com")

@@ -39,3 +39,33 @@ def test_no_web_or_database_imports(path: Path):
 def test_detector_catches_forbidden_imports():
     source = "import flask\nfrom sqlalchemy.orm import Session\nimport numpy as np\n"
     assert imported_modules(source) & set(FORBIDDEN) == {"flask", "sqlalchemy"}
+
+
+SERVICES = SCORING.parent / "services"
+WEB_ONLY = ("flask", "flask_login", "flask_wtf", "werkzeug")
+
+
+def service_files() -> list[Path]:
+    return sorted(SERVICES.rglob("*.py"))
+
+
+def test_services_package_has_modules():
+    assert len(service_files()) >= 10
+
+
+@pytest.mark.parametrize("path", service_files(), ids=lambda p: str(p.relative_to(SERVICES)))
+def test_services_import_nothing_of_the_web(path: Path):
+    """Services take the session and return data: no request, g, templates or responses."""
+    bad = imported_modules(path.read_text(encoding="utf-8")) & set(WEB_ONLY)
+    assert not bad, f"services/{path.relative_to(SERVICES)} imports {sorted(bad)}"
+
+
+def test_only_the_ranking_service_builds_the_ranking_object():
+    """One use case: services/ranking.py is the only caller of the core's ranking_object."""
+    package = SCORING.parent
+    callers = {
+        str(path.relative_to(package)) for path in package.rglob("*.py")
+        if "ranking_object(" in path.read_text(encoding="utf-8")
+        and not path.is_relative_to(SCORING)
+    }
+    assert callers == {"services/ranking.py"}

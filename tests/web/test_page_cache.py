@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from evaluator.evaluations import compare_routes
 from evaluator.extensions import db
-from evaluator.models import AuditEvent, Role, Score, Vendor
+from evaluator.models import AuditEvent, Membership, Role, Score, Vendor
 from evaluator.services import vendors as vendor_service
 from evaluator.web import page_cache
 from tests.conftest import CSRF_RE, count_queries, csrf_token, login, make_user
@@ -147,7 +147,6 @@ def test_a_part_is_rendered_afresh_after_its_lifetime_even_if_the_version_stands
 def test_version_comes_with_the_reader_until_the_request_writes(app):
     """load_reader() brings the data version in the same statement; data_version() reuses it
     without a query, and reads it afresh once the request has flushed a change."""
-    from sqlalchemy import event
 
     user_id = make_user("reader-version@example.com").id
     current = page_cache.data_version(db.session)  # no request yet: read by its own statement
@@ -175,7 +174,6 @@ def test_version_comes_with_the_reader_until_the_request_writes(app):
 def test_who_may_see_a_comparison_is_kept_but_follows_membership_changes(client):
     """The access decision is cached per reader and data version, and every audited change
     moves the version: a blind evaluator gets in once they submit, and out once removed."""
-    from evaluator.models import Membership
 
     evaluation = _build_evaluation(3, 2, 2, "access")
     url = f"/evaluations/{evaluation.id}/compare"

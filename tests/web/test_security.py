@@ -12,6 +12,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from evaluator import create_app
+from evaluator.config import ConfigError
 from evaluator.extensions import db
 from evaluator.models import AuditEvent, Evaluation, Role, User, Vendor
 from evaluator.services.demo import DEMO_PASSWORD, seed_demo
@@ -45,8 +46,6 @@ def test_hsts_in_production(monkeypatch, tmp_path):
 
 
 def test_production_needs_shared_rate_limit_storage(monkeypatch, tmp_path):
-    from evaluator.config import ConfigError
-
     monkeypatch.setenv("EVALUATOR_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
     monkeypatch.delenv("REDIS_URL", raising=False)

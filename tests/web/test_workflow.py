@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from evaluator import scoring
 from evaluator.extensions import db
 from evaluator.models import (
+    CaseStudy,
     Decision,
     Evaluation,
     EvaluationCriterion,
@@ -330,8 +331,6 @@ def test_comparison_page_query_count_is_constant(client):
 
 
 def test_vendor_evidence_page_lists_submitted_scores_with_cited_case_studies(client):
-    from evaluator.models import CaseStudy
-
     evaluation = _build_evaluation(3, 2, 2, "evid")
     vendor, other = (e.vendor for e in evaluation.shortlist[:2])
     study = CaseStudy(vendor=vendor, title="Ledger migration for a <b>bank</b>")

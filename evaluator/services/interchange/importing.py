@@ -24,6 +24,7 @@ from ...models import (
     Vendor,
 )
 from .. import users as user_service
+from ..uow import transaction
 from .document import (
     ACCOUNT_ROLE,
     MAX_ISSUES,
@@ -37,19 +38,12 @@ from .validation import _norm
 # --- import -------------------------------------------------------------------------------------
 
 
+@transaction
 def import_evaluation(session: Session, spec: EvaluationSpec) -> ImportResult:
     """Create the evaluation (with accounts and vendors as needed) in one transaction.
 
     Raises InterchangeError for what only the database can tell; nothing is written then.
     """
-    try:
-        return _import(session, spec)
-    except BaseException:
-        session.rollback()
-        raise
-
-
-def _import(session: Session, spec: EvaluationSpec) -> ImportResult:
     issues: list[Issue] = []
     vendors: list[Vendor | None] = []
     for i, name in enumerate(spec.vendors):
@@ -86,7 +80,7 @@ def _import(session: Session, spec: EvaluationSpec) -> ImportResult:
         if users[member.email] is None:
             users[member.email] = user_service.create_user(
                 session, member.email, role=ACCOUNT_ROLE[member.role], password=None,
-                name=member.name, commit=False)
+                name=member.name)
             accounts += 1
 
     evaluation = Evaluation(
@@ -122,7 +116,7 @@ def _import(session: Session, spec: EvaluationSpec) -> ImportResult:
             criterion=criteria[x.criterion], value=x.value,
             insufficient_evidence=x.insufficient_evidence, rationale=x.rationale,
             evidence=[{"type": kind, "id": ref} for kind, ref in x.evidence], submitted=True))
-    session.commit()
+    session.flush()
     abstentions = sum(1 for x in spec.scores if x.insufficient_evidence)
     return ImportResult(
         evaluation_id=evaluation.id, vendors_matched=len(vendors) - created_vendors,
