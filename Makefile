@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# pytest-xdist workers for make test / test-pg ("auto": one per CPU; 0 runs in one process).
+TEST_WORKERS ?= auto
 
 .PHONY: install run serve test test-pg e2e lint bench bench-load scale-smoke clean-db
 
@@ -30,12 +32,12 @@ serve: install
 
 # Unit, web and PDF tests on SQLite (browser tests: `make e2e`).
 test: install
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -m "not e2e" -n $(TEST_WORKERS)
 
 # The same suite against PostgreSQL (TEST_DATABASE_URL, default: local server, database test).
 test-pg: install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-		$(BIN)/pytest -m "not e2e"
+		$(BIN)/pytest -m "not e2e" -n $(TEST_WORKERS)
 
 # Real-browser tests in Debian's Chromium (/usr/bin/chromium).
 e2e: install

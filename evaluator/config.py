@@ -30,6 +30,7 @@ class Config:
     RATELIMIT_STRATEGY = "moving-window"
     ROBUSTNESS_SAMPLES = 10_000
     ROBUSTNESS_CONCENTRATION = 100.0
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug method for new password hashes; tests use a cheap one
 
 
 def _env_bool(name: str) -> bool | None:
@@ -82,6 +83,8 @@ def configure(app, test_config: dict | None = None) -> None:
                 "(e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
             )
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    if production and app.config["PASSWORD_HASH_METHOD"] != "scrypt":
+        raise ConfigError("PASSWORD_HASH_METHOD must stay scrypt in production.")
     if "RATELIMIT_STORAGE_URI" not in app.config:
         if production:
             raise ConfigError(

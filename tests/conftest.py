@@ -1,18 +1,22 @@
 """Shared fixtures: a function-scoped app on a fresh database, and make_* builders.
 
 TEST_DATABASE_URL selects the database (PostgreSQL in CI); by default each test gets its own
-SQLite file. On PostgreSQL the schema is created once per run and every table is emptied
-between tests.
+SQLite file, copied from a template built once per test process. Under pytest-xdist each worker
+uses its own PostgreSQL database (``<name>_gw0``, ...), whose schema is created once; every
+table is emptied between tests. Passwords are hashed with a cheap method in tests
+(PASSWORD_HASH_METHOD): scrypt is deliberately slow and tests create thousands of users.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from evaluator import create_app
 from evaluator.extensions import db
@@ -20,7 +24,48 @@ from evaluator.models import Role, User
 
 PASSWORD = "correct-horse-battery"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1000"
 _pg_schema_ready = False
+
+
+def _test_config(url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "SERVER_NAME": "localhost",
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
+    }
+
+
+def _worker_postgres_url(base: str) -> str:
+    """This xdist worker's own database on the server of ``base`` (created empty once)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return base
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """PostgreSQL: this worker's database. SQLite: a template file with the schema, built once."""
+    if TEST_DATABASE_URL.startswith("postgresql"):
+        return _worker_postgres_url(TEST_DATABASE_URL)
+    template = tmp_path_factory.mktemp("template") / "template.db"
+    app = create_app(_test_config(f"sqlite:///{template}"))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return str(template)
 
 
 def _reset_postgres() -> None:
@@ -37,24 +82,20 @@ def _reset_postgres() -> None:
 
 
 @pytest.fixture
-def app(tmp_path):
-    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}"
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "test-secret",
-            "SERVER_NAME": "localhost",
-        }
-    )
+def app(tmp_path, database_url):
+    postgres = database_url.startswith("postgresql")
+    if postgres:
+        url = database_url
+    else:
+        shutil.copyfile(database_url, tmp_path / "test.db")
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    app = create_app(_test_config(url))
     with app.app_context():
-        if url.startswith("postgresql"):
+        if postgres:
             _reset_postgres()
-        else:
-            db.create_all()
         yield app
         db.session.remove()
-        if not url.startswith("postgresql"):
+        if not postgres:
             db.engine.dispose()
 
 

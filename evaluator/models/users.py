@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,6 +26,14 @@ class Role(StrEnum):
         return {"lead": "Procurement lead"}.get(self.value, self.value.capitalize())
 
 
+def password_hash_method() -> str:
+    """werkzeug's method for new hashes: scrypt, unless the app's PASSWORD_HASH_METHOD says
+    otherwise (the test suite uses a cheap one; production refuses anything but scrypt)."""
+    if has_app_context():
+        return current_app.config["PASSWORD_HASH_METHOD"]
+    return "scrypt"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -39,7 +48,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
+from evaluator import create_app
+from evaluator.config import ConfigError
 from evaluator.extensions import db
 from evaluator.models import Role, User
 from tests.conftest import PASSWORD, csrf_token, login, make_user, post
@@ -87,8 +90,28 @@ def test_admin_creates_user_with_hashed_password(client, logged_in):
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.email == "new@example.com"))
     assert user is not None and user.role == "evaluator"
+    assert user.password_hash.startswith("pbkdf2:sha256:1000$")  # the suite's cheap method
+    assert "a-long-enough-password" not in user.password_hash
+    assert user.check_password("a-long-enough-password")
+
+
+def test_passwords_are_hashed_with_scrypt_unless_configured(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+                      "SECRET_KEY": "k"})
+    user = User(email="a@example.com")
+    with app.app_context():
+        user.set_password("a-long-enough-password")
     assert user.password_hash.startswith("scrypt:")
     assert user.check_password("a-long-enough-password")
+
+
+def test_production_refuses_a_weaker_password_hash(monkeypatch, tmp_path):
+    monkeypatch.setenv("EVALUATOR_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    with pytest.raises(ConfigError, match="PASSWORD_HASH_METHOD"):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+                    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
 
 
 def test_admin_create_user_bad_input_changes_nothing(client, logged_in):
