@@ -283,10 +283,6 @@ def calibration_fit(p: np.ndarray, y: np.ndarray, W: np.ndarray) -> tuple[np.nda
     return theta[:, 0], theta[:, 1]
 
 
-def _brier(p: np.ndarray, y: np.ndarray, W: np.ndarray) -> np.ndarray:
-    return (W * (p - y) ** 2).sum(1) / W.sum(1)
-
-
 def _summary(point: float, draws: np.ndarray, digits: int = 4) -> dict[str, Any]:
     finite = draws[np.isfinite(draws)]
     ci = ([round(float(v), digits) for v in np.percentile(finite, [2.5, 97.5])]

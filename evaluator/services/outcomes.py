@@ -12,7 +12,7 @@ import io
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,7 @@ from ..models import (
     Vendor,
 )
 from ..scoring import outcome as core
+from ..scoring.predictions import predict_shortlist
 from . import analysis as analysis_service
 from . import relevance as relevance_service
 from .evaluations import visible_to
@@ -45,9 +46,6 @@ OPTIONAL_COLUMNS = ("year", "on_time", "on_budget", "notes")
 MAX_ROWS = 20_000
 MAX_FEATURES = 100
 MAX_ERRORS_SHOWN = 50
-#: A prediction is withheld when features not known for the vendor (imputed) carry more than
-#: this share of the model's total absolute effect.
-MAX_IMPUTED_EFFECT_SHARE = 0.5
 
 
 class OutcomeError(ValueError):
@@ -491,18 +489,6 @@ def limits_text(model: OutcomeModel) -> str:
 # --- predictions for a ranking ----------------------------------------------------------------
 
 
-@dataclass
-class _VendorPrediction:
-    id: int
-    committee_rank: int | None
-    predicted_success: float | None = None
-    reason: str | None = None
-    base_log_odds: float | None = None
-    contributions: list[dict[str, Any]] = field(default_factory=list)
-    model_rank: int | None = None
-    disagrees: bool = False
-
-
 def _summary(model: OutcomeModel, evaluation: Evaluation) -> dict[str, Any]:
     m = model.metrics
     return {
@@ -585,55 +571,10 @@ def model_for_ranking(
         extra_features = dossier_features(session, evaluation)
     summary = _summary(model, evaluation)
     withheld = model.metrics.get("skill") == "none"
-    criterion_keys = {c.key for c in evaluation.criteria}
-    total_effect = float(sum(abs(e) for e in params.effects)) or 1.0
-    vendors = []
-    for result in analysis.ranking.results:
-        item = _VendorPrediction(int(result.vendor), result.rank)
-        values: dict[str, float | None] = {}
-        missing = []
-        for feature in params.features:
-            if feature in criterion_keys:
-                values[feature] = result.criterion_means.get(feature)
-                if values[feature] is None:
-                    missing.append(feature)
-            else:
-                values[feature] = (extra_features or {}).get(item.id, {}).get(feature)
-        imputed_share = sum(abs(params.effects[j]) for j, f in enumerate(params.features)
-                            if values[f] is None and f not in criterion_keys) / total_effect
-        if withheld:
-            item.reason = "The model shows no skill in validation; predictions are withheld."
-        elif missing:
-            item.reason = ("No score yet on " + ", ".join(missing)
-                           + ": the model cannot predict without it.")
-        elif imputed_share > MAX_IMPUTED_EFFECT_SHARE:
-            item.reason = ("Most of what the model relies on is not known for this vendor "
-                           f"({imputed_share:.0%} of its effect).")
-        else:
-            explanation = core.explain(params, values)
-            item.predicted_success = round(explanation.probability, 4)
-            item.base_log_odds = round(explanation.base_log_odds, 4)
-            item.contributions = [
-                {"feature": c.feature, "value": c.value, "imputed": c.imputed,
-                 "contribution": round(c.contribution, 4)}
-                for c in sorted(explanation.contributions, key=lambda c: -abs(c.contribution))
-            ]
-        vendors.append(item)
-    predicted = sorted((v for v in vendors if v.predicted_success is not None),
-                       key=lambda v: -v.predicted_success)
-    for v in predicted:
-        v.model_rank = 1 + sum(o.predicted_success > v.predicted_success for o in predicted)
     names = {entry.vendor_id: entry.vendor.name for entry in evaluation.shortlist}
-    notes = []
-    committee_top = [v for v in vendors if v.committee_rank == 1 and v.predicted_success is not None]
-    model_top = [v for v in predicted if v.model_rank == 1]
-    if committee_top and model_top and not {v.id for v in committee_top} & {v.id for v in model_top}:
-        notes.append("The model's most likely success is not the committee's first choice.")
-    for v in predicted:
-        if v.committee_rank is not None and abs(v.model_rank - v.committee_rank) >= 2:
-            v.disagrees = True
-            notes.append(f"{names.get(v.id, v.id)}: committee rank {v.committee_rank}, "
-                         f"model rank {v.model_rank}.")
-    summary |= {"predictions_withheld": withheld, "notes": notes,
-                "vendors": [v.__dict__ for v in vendors]}
-    return summary, {v.id: v.predicted_success for v in predicted}
+    shortlist = predict_shortlist(
+        params, analysis.ranking.results, criterion_keys={c.key for c in evaluation.criteria},
+        extra_features=extra_features, names=names, withheld=withheld)
+    summary |= {"predictions_withheld": withheld, "notes": shortlist.notes,
+                "vendors": [v.__dict__ for v in shortlist.vendors]}
+    return summary, shortlist.predictions
