@@ -13,6 +13,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,16 +87,32 @@ def build_inputs(evaluation: Evaluation, scores: list[Score]) -> Inputs:
     )
 
 
-#: Robustness sampling when the caller names none (the production defaults, config.py).
-DEFAULT_SAMPLING: dict[str, Any] = {"samples": 10_000, "concentration": 100.0, "seed": 0}
+@dataclass(frozen=True)
+class Sampling:
+    """How the robustness analysis samples weights: draws, Dirichlet concentration, seed."""
+
+    samples: int = 10_000
+    concentration: float = 100.0
+    seed: int = 0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Sampling:
+        """From the app's config (ROBUSTNESS_SAMPLES, ROBUSTNESS_CONCENTRATION)."""
+        return cls(int(config["ROBUSTNESS_SAMPLES"]),
+                   float(config["ROBUSTNESS_CONCENTRATION"]))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"samples": self.samples, "concentration": self.concentration, "seed": self.seed}
+
+
+#: The production sampling (config.py's defaults), for callers that pass none.
+DEFAULT_SAMPLING = Sampling()
 
 
 def analyse(inputs: Inputs, lens: str | None = None,
-            sampling: dict[str, Any] | None = None) -> scoring.Analysis:
-    """Run (or reuse) the core analysis for these inputs. Raises scoring.ScoringError.
-
-    sampling: {"samples", "concentration", "seed"} (services/ranking.Sampling.as_dict())."""
-    settings = {"lens": lens, **(sampling or DEFAULT_SAMPLING)}
+            sampling: Sampling = DEFAULT_SAMPLING) -> scoring.Analysis:
+    """Run (or reuse) the core analysis for these inputs. Raises scoring.ScoringError."""
+    settings = {"lens": lens, **sampling.as_dict()}
     key = inputs.fingerprint(**settings)
     with _lock:
         cached = _cache.get(key)

@@ -12,7 +12,6 @@ each leniency item also carries the evaluator's id.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,29 +25,8 @@ from . import evaluations as evaluation_service
 from . import outcomes as outcome_service
 from . import relevance as relevance_service
 from . import scoring_entry
+from .analysis import DEFAULT_SAMPLING, Sampling
 from .errors import EvaluationNotFound
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """How the robustness analysis samples weights: draws, Dirichlet concentration, seed."""
-
-    samples: int = 10_000
-    concentration: float = 100.0
-    seed: int = 0
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Sampling:
-        """From the app's config (ROBUSTNESS_SAMPLES, ROBUSTNESS_CONCENTRATION)."""
-        return cls(int(config["ROBUSTNESS_SAMPLES"]),
-                   float(config["ROBUSTNESS_CONCENTRATION"]))
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"samples": self.samples, "concentration": self.concentration, "seed": self.seed}
-
-
-#: The production sampling (config.py's defaults), for callers that pass none.
-DEFAULT_SAMPLING = Sampling()
 
 
 @dataclass(frozen=True)
@@ -96,7 +74,7 @@ def ranking_for(
     else:
         scores = scoring_entry.visible_scores(session, evaluation, reader, membership)
     inputs = analysis_service.build_inputs(evaluation, scores)
-    result = analysis_service.analyse(inputs, lens=lens, sampling=sampling.as_dict())
+    result = analysis_service.analyse(inputs, lens=lens, sampling=sampling)
     evidence: dict[int, Any] = {}
     model, predictions = None, None
     if with_model:
