@@ -182,8 +182,38 @@ def test_cli_train_model_prints_validation_and_refuses_clearly(app):
     assert "ROC AUC" in result.output and "chance 0.50" in result.output
     assert "base rate alone" in result.output and "Advisory only" in result.output
     assert count(OutcomeModel) == 1
+    assert "effective number of vendors" in result.output
+    assert "Calibration-in-the-large" in result.output
     result = runner.invoke(args=["outcome-models"])
     assert "v1" in result.output and "ACTIVE" in result.output
+
+
+def test_cli_train_model_json_prints_the_card_or_a_one_line_refusal(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["train-model", "--json"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Not enough data to train the outcome model" in result.stderr
+    assert count(OutcomeModel) == 0
+    seed_demo(db.session)
+    result = runner.invoke(args=["train-model", "--json", "--repeats", "2"])
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.stdout)
+    stored = db.session.scalars(select(OutcomeModel)).one()
+    assert card["version"] == stored.version == 1 and card["n"] == 160
+    assert card["vendors"] == stored.metrics["n_vendors"]
+    programs = db.session.scalars(select(PastProgram)).all()
+    shares = [sum(p.vendor_name == v for p in programs) / len(programs)
+              for v in {p.vendor_name for p in programs}]
+    assert card["largest_vendor_share"] == pytest.approx(max(shares), abs=1e-4)
+    assert card["effective_vendors"] == pytest.approx(1 / sum(s * s for s in shares), abs=0.01)
+    assert card["skill"] in {"weak", "moderate", "good"}
+    assert card["auc"] == {"mean": stored.metrics["auc"]["mean"],
+                           "ci95": stored.metrics["auc"]["ci95"]}
+    assert card["brier_skill"]["ci95"][0] > 0 and card["auc"]["ci95"][0] > 0.5
+    assert set(card["calibration"]) == {"in_the_large_points", "slope"}
+    assert {e["feature"] for e in card["effects"]} == set(stored.features)
 
 
 # --- predictions for the ranking ----------------------------------------------------------------
@@ -239,12 +269,37 @@ def test_no_prediction_without_a_criterion_mean_and_none_without_skill(app):
     entry = next(v for v in summary["vendors"] if v["id"] == vendor_id)
     assert entry["predicted_success"] is None and "No score yet on estimation" in entry["reason"]
 
-    model.metrics = model.metrics | {"skill": "none"}
+    model.metrics = model.metrics | {"skill": "none", "withheld_reason": "made up for the test"}
     db.session.commit()
     summary, predictions = service.model_for_ranking(db.session, evaluation,
                                                      analysis_for(evaluation))
     assert predictions == {} and summary["predictions_withheld"] is True
-    assert "no skill" in summary["limits"]
+    assert summary["withheld_reason"] == "no demonstrated skill: made up for the test"
+    assert "Predictions withheld: no demonstrated skill: made up" in summary["limits"]
+    assert all(v["reason"] == "Predictions withheld: no demonstrated skill: made up for the "
+               "test." for v in summary["vendors"])
+    assert service.describe_effects(model, {}) == []
+    assert service.model_card(model)["effects"] == []
+
+
+def test_a_model_validated_under_older_rules_is_withheld_until_retrained(app):
+    seed_demo(db.session)
+    model = service.train_model(db.session, **FAST)
+    assert model.metrics["skill"] != "none" and service.withheld_reason(model) is None
+    evaluation = first_evaluation()
+    old = {k: v for k, v in model.metrics.items() if k != "validation_version"}
+    model.metrics = old
+    db.session.commit()
+    summary, predictions = service.model_for_ranking(db.session, evaluation,
+                                                     analysis_for(evaluation))
+    assert predictions == {} and summary["predictions_withheld"] is True
+    assert "older validation rules" in summary["withheld_reason"]
+    assert service.describe_effects(model, {}) == []
+    retrained = service.train_model(db.session, **FAST)
+    summary, predictions = service.model_for_ranking(db.session, evaluation,
+                                                     analysis_for(evaluation))
+    assert summary["version"] == retrained.version and summary["withheld_reason"] is None
+    assert len(predictions) == len(evaluation.shortlist)
 
 
 def test_ranking_cli_json_carries_the_model(app):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -57,13 +58,21 @@ def register(app: Flask) -> None:
 
     @app.cli.command("train-model")
     @click.option("--repeats", type=click.IntRange(1, 100), default=None,
-                  help="Cross-validation repeats (default 10; 3 above 500 programs).")
+                  help="Distinct vendor-grouped partitions (default up to 10; 3 above 500 "
+                       "programs).")
     @click.option("--seed", type=int, default=0, show_default=True)
     @click.option("--no-activate", is_flag=True, help="Keep the current model active.")
-    def train_model(repeats: int | None, seed: int, no_activate: bool) -> None:
-        """Validate and train a new outcome model version (every version is kept)."""
+    @click.option("--json", "as_json", is_flag=True,
+                  help="Print the new version's card as one JSON object (docs/outcome-model.md).")
+    def train_model(repeats: int | None, seed: int, no_activate: bool, as_json: bool) -> None:
+        """Validate and train a new outcome model version (every version is kept).
+
+        Exit status 0 when a version was trained (whatever its skill), 1 with a one-line reason
+        when the data cannot support one.
+        """
         with acting_as(None, "cli"), click.progressbar(
-            length=1, label="Cross-validating", show_pos=True, file=sys.stderr
+            length=1, label="Cross-validating", show_pos=True, file=sys.stderr,
+            hidden=as_json,
         ) as bar:
 
             def progress(done: int, total: int) -> None:
@@ -75,16 +84,29 @@ def register(app: Flask) -> None:
                     db.session, n_repeats=repeats, seed=seed, activate=not no_activate,
                     progress=progress)
             except OutcomeModelError as exc:
-                raise click.ClickException(str(exc)) from exc
+                raise click.ClickException(" ".join(str(exc).split())) from exc
+        if as_json:
+            labels = outcome_service.criterion_labels(db.session)
+            click.echo(json.dumps(outcome_service.model_card(model, labels), sort_keys=True))
+            return
         m = model.metrics
+        ev, splits = m["evidence"], m["splits"]
         click.echo(f"Model version {model.version} trained on {m['n']} past programs from "
                    f"{m['n_vendors']} vendors ({m['n_success']} successes)"
                    + (" - demo data" if m["data"]["demo"] else "") + ".")
-        click.echo(f"Validation ({m['repeats']} x {m['folds']}-fold, grouped by vendor):")
+        click.echo(f"Evidence: effective number of vendors {ev['effective_vendors']:.1f}, "
+                   f"largest vendor {ev['largest_vendor_share']:.0%} of the programs.")
+        click.echo(f"Validation ({splits['method']}, {splits['distinct_partitions']} distinct "
+                   f"partition(s) x {splits['folds']} folds, {splits['unscorable_folds']} of "
+                   f"{splits['total_folds']} folds unscorable; vendor-cluster bootstrap):")
         click.echo(f"  ROC AUC      {_interval(m['auc'])}; chance 0.50")
         click.echo(f"  Brier score  {_interval(m['brier'])}; base rate alone "
                    f"{_fmt(m['brier_baseline']['mean'], 3)}")
+        click.echo(f"  Improvement on the base rate {_interval(m['brier_skill'])}")
         click.echo(f"  Calibration slope {_interval(m['calibration']['slope'])}; ideal 1.00")
+        click.echo("  Calibration-in-the-large "
+                   f"{_interval(m['calibration']['in_the_large_points'])} points "
+                   "(mean prediction minus observed success rate); ideal 0")
         click.echo(f"  {m['skill_text']}")
         click.echo("Features: " + ", ".join(model.features))
         if m["data"]["dropped_features"]:

@@ -3,16 +3,19 @@
 Why this shape: our users have tens to a few hundred past programs, so the model is small and
 heavily regularised (median imputation, standardisation, L2 logistic regression, probabilities
 calibrated with a sigmoid on cross-validated scores), and validation is what matters most.
-Validation is repeated stratified k-fold **grouped by vendor** (a vendor's programs never sit on
-both sides of a split), and everything that learns from data (imputer medians, scaler, the
-regression and its calibration) is fitted inside each training fold, so no held-out program
-influences its own prediction. Intervals come from a vendor-cluster bootstrap of the
-out-of-fold predictions. The fitted model is kept as plain numbers (`ModelParams`), never as a
+Validation (outcome_validation.py) uses distinct vendor-grouped partitions (a vendor's programs
+never sit on both sides of a split), and everything that learns from data (imputer medians,
+scaler, the regression and its calibration) is fitted inside each training fold, so no held-out
+program influences its own prediction. Intervals come from a vendor-cluster bootstrap of the
+out-of-fold predictions; no skill is claimed without enough vendors and intervals clear of
+chance. The calibration can never reverse the regression's order (see fit_params). The fitted model is kept as plain numbers (`ModelParams`), never as a
 pickle: it is stored as JSON and predicted with numpy.
 
 Units: probabilities 0-1; effects are calibrated log-odds per standard deviation of a feature
 (odds ratio = exp(effect)); a contribution is a feature's share of one prediction's log-odds.
 Everything is seeded: the same data, settings and seed give the same figures.
+Length: a little over 400 lines because features, the stored parameters, fitting and
+explanation of one model read best together; the validation rules live in outcome_validation.py.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from typing import Any
 
 import numpy as np
 from scipy.special import expit
-from scipy.stats import t as student_t
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -33,7 +35,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from . import outcome_validation as validation
 from .errors import ScoringError
+from .outcome_validation import (  # noqa: F401  (re-exported: older callers import them here)
+    calibration_bins,
+    calibration_fit,
+    weighted_auc,
+)
 
 MIN_PROGRAMS = 30
 MIN_PER_OUTCOME = 8
@@ -41,6 +49,8 @@ MIN_VENDORS = 3
 LARGE_DATA = 500  # programs; above this, fewer repeats and bootstrap draws (see train)
 MIN_COVERAGE = 0.5  # a feature must be recorded for at least half of the programs
 FORMAT = "evaluator-logistic-v1"
+#: Stored with each model: models validated under older rules are withheld until retrained.
+VALIDATION_VERSION = 2
 Progress = Callable[[int, int], None]
 
 
@@ -213,6 +223,11 @@ def fit_params(X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, C: float = 1
     The calibration is learned on scores predicted for vendor-grouped inner folds (GroupKFold)
     (CalibratedClassifierCV with ensemble=False), so it never sees a score for a program the
     regression was trained on; the regression itself is then refitted on all rows.
+
+    The calibration may not reverse the regression's order: Platt's sigmoid
+    p = 1 / (1 + exp(a * f + b)) keeps it only with a < 0. Its log-likelihood is concave in
+    (a, b), so the fit constrained to a <= 0 is, whenever the free fit has a >= 0, the
+    boundary a = 0: every program gets the base rate of these rows (b = -logit(base rate)).
     """
     k = min(inner_folds, len(set(groups.tolist())))
     calibrated = CalibratedClassifierCV(
@@ -222,130 +237,17 @@ def fit_params(X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, C: float = 1
     fitted = calibrated.calibrated_classifiers_[0]
     pipe, sigmoid = fitted.estimator, fitted.calibrators[0]
     imputer, scaler, logistic = (pipe.named_steps[s] for s in ("impute", "scale", "logistic"))
+    cal_a, cal_b = float(sigmoid.a_), float(sigmoid.b_)
+    if cal_a >= 0:
+        rate = float(np.clip(np.mean(y), 1e-6, 1 - 1e-6))
+        cal_a, cal_b = 0.0, -math.log(rate / (1 - rate))
     return ModelParams(
         features=tuple(f"x{j}" for j in range(X.shape[1])),
         impute=tuple(float(v) for v in imputer.statistics_),
         mean=tuple(float(v) for v in scaler.mean_), scale=tuple(float(v) for v in scaler.scale_),
         coef=tuple(float(v) for v in logistic.coef_[0]), intercept=float(logistic.intercept_[0]),
-        cal_a=float(sigmoid.a_), cal_b=float(sigmoid.b_),
+        cal_a=cal_a, cal_b=cal_b,
     )
-
-
-# --- validation metrics -----------------------------------------------------------------------
-
-
-def weighted_auc(scores: np.ndarray, y: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """ROC AUC (ties count 1/2) for each row of case weights W (B x n); NaN without both classes.
-
-    Written by hand because the bootstrap needs hundreds of AUCs of the same scores under
-    different weights: one sort, then one cumulative sum per weight row.
-    """
-    order = np.argsort(scores, kind="mergesort")
-    s, yy, Wo = scores[order], y[order].astype(float), W[:, order]
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
-    pos = np.add.reduceat(Wo * yy, starts, axis=1)
-    neg = np.add.reduceat(Wo * (1 - yy), starts, axis=1)
-    below = np.cumsum(neg, axis=1) - neg
-    num = (pos * (below + 0.5 * neg)).sum(axis=1)
-    den = pos.sum(axis=1) * neg.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / den, np.nan)
-
-
-def calibration_fit(p: np.ndarray, y: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Calibration intercept and slope: logistic regression of y on logit(p), per weight row.
-
-    Newton-Raphson by hand, vectorised over the bootstrap rows (one sklearn fit per row would be
-    hundreds of fits). Slope 1 is ideal; below 1 the predictions are too extreme (overfit).
-    NaN where the fit does not converge (e.g. perfect separation).
-    """
-    L = np.log(np.clip(p, 1e-9, 1 - 1e-9) / np.clip(1 - p, 1e-9, 1 - 1e-9))
-    y = y.astype(float)
-    theta = np.zeros((W.shape[0], 2))
-    converged = np.zeros(W.shape[0], dtype=bool)
-    for _ in range(50):
-        mu = expit(theta[:, :1] + theta[:, 1:] * L)
-        r = W * (y - mu)
-        w = W * mu * (1 - mu)
-        g = np.stack([r.sum(1), (r * L).sum(1)], axis=1)
-        h00, h01, h11 = w.sum(1), (w * L).sum(1), (w * L * L).sum(1)
-        det = h00 * h11 - h01 ** 2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            step = np.stack([(h11 * g[:, 0] - h01 * g[:, 1]) / det,
-                             (h00 * g[:, 1] - h01 * g[:, 0]) / det], axis=1)
-        step = np.where(np.isfinite(step), step, 0.0)
-        theta = theta + np.clip(step, -5, 5)
-        converged = np.abs(step).max(axis=1) < 1e-8
-        if converged.all():
-            break
-    bad = ~converged | (np.abs(theta[:, 1]) > 50)
-    theta[bad] = np.nan
-    return theta[:, 0], theta[:, 1]
-
-
-def _summary(point: float, draws: np.ndarray, digits: int = 4) -> dict[str, Any]:
-    finite = draws[np.isfinite(draws)]
-    ci = ([round(float(v), digits) for v in np.percentile(finite, [2.5, 97.5])]
-          if len(finite) >= 10 else None)
-    return {"mean": None if not math.isfinite(point) else round(point, digits), "ci95": ci}
-
-
-def _corrected_interval(values: np.ndarray, k: int) -> dict[str, Any]:
-    """Mean of per-fold figures with a 95 % interval by the corrected resampled t-test.
-
-    Folds share training programs, so their figures are correlated and the naive standard
-    error is too small; Nadeau & Bengio (2003) inflate the variance by n_test / n_train
-    (1 / (k - 1) for k folds): se = sd * sqrt(1 / J + 1 / (k - 1)) over J folds.
-    """
-    v = values[np.isfinite(values)]
-    if len(v) == 0:
-        return {"mean": None, "ci95": None}
-    mean = float(v.mean())
-    if len(v) < 2:
-        return {"mean": round(mean, 4), "ci95": None}
-    se = float(v.std(ddof=1)) * math.sqrt(1 / len(v) + 1 / (k - 1))
-    half = float(student_t.ppf(0.975, len(v) - 1)) * se
-    return {"mean": round(mean, 4), "ci95": [round(mean - half, 4), round(mean + half, 4)]}
-
-
-def _wilson(k: float, n: float, z: float = 1.96) -> list[float]:
-    if n <= 0:
-        return [0.0, 1.0]
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
-
-
-def calibration_bins(p: np.ndarray, y: np.ndarray, n_bins: int = 5) -> list[dict[str, Any]]:
-    """Programs grouped by predicted probability (equal-count bins): predicted vs observed."""
-    n_bins = max(1, min(n_bins, len(p) // 10))
-    order = np.argsort(p, kind="mergesort")
-    out = []
-    for chunk in np.array_split(order, n_bins):
-        k, n = float(y[chunk].sum()), len(chunk)
-        out.append({"n": n, "predicted_from": round(float(p[chunk].min()), 4),
-                    "predicted_to": round(float(p[chunk].max()), 4),
-                    "mean_predicted": round(float(p[chunk].mean()), 4),
-                    "observed": round(k / n, 4), "observed_ci95": _wilson(k, n)})
-    return out
-
-
-def skill_verdict(auc: dict, brier_skill: dict) -> tuple[str, str]:
-    """(level, plain words): none / weak / moderate / good. Every level is advisory."""
-    ci = auc.get("ci95")
-    if auc["mean"] is None or ci is None or ci[0] <= 0.5 or (brier_skill["mean"] or 0) <= 0:
-        return "none", ("No demonstrated skill: the cross-validated AUC's interval includes 0.5 "
-                        "(chance) or the probabilities are no better than always predicting the "
-                        "base rate. Do not use its predictions to rank vendors.")
-    if auc["mean"] < 0.65:
-        return "weak", ("Weak skill: better than chance, but it separates successful from "
-                        "unsuccessful programs only slightly. Treat predictions as a faint hint.")
-    if auc["mean"] < 0.75:
-        return "moderate", ("Moderate skill: it separates successful from unsuccessful programs "
-                            "better than chance, with wide uncertainty. Advisory only.")
-    return "good", ("Good skill in validation, on past programs like these. Advisory only: it "
-                    "cannot know what is specific to this program.")
 
 
 # --- training ---------------------------------------------------------------------------------
@@ -353,9 +255,52 @@ def skill_verdict(auc: dict, brier_skill: dict) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class TrainedModel:
+    """params: the model used; metrics: validation (docs/outcome-model.md); effects: one entry
+    per feature, empty when the verdict is "none" (nothing learned worth showing)."""
+
     params: ModelParams
     metrics: dict[str, Any]
     effects: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _effect_draws(X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, draws: int, C: float,
+                  seed: int, tick: Callable[[], None]) -> np.ndarray:
+    """Effects of the whole fitted model (regression AND its calibration) refitted on vendor-
+    cluster bootstrap resamples: (usable draws, features). A resample whose inner folds cannot
+    hold both outcomes is skipped."""
+    uniq, group_index = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(group_index == g) for g in range(len(uniq))]
+    rng = np.random.default_rng([seed, 1])
+    out = []
+    for _ in range(draws):
+        picked = rng.integers(0, len(uniq), len(uniq))
+        rows = np.concatenate([members[g] for g in picked])
+        # Copies of a vendor keep its name, so the inner calibration folds never hold the same
+        # program on both sides (that would teach the sigmoid to be overconfident).
+        if len(np.unique(y[rows])) == 2:
+            try:
+                out.append(fit_params(X[rows], y[rows], groups[rows], C=C, seed=seed).effects)
+            except (InsufficientData, ValueError):
+                pass
+        tick()
+    return np.asarray(out).reshape(-1, X.shape[1])
+
+
+def _effects(final: ModelParams, features: Sequence[str], X: np.ndarray,
+             draws: np.ndarray) -> list[dict[str, Any]]:
+    effects = []
+    for j, name in enumerate(features):
+        eff = float(final.effects[j])
+        ci = ([round(float(v), 4) for v in np.percentile(draws[:, j], [2.5, 97.5])]
+              if len(draws) >= 10 else None)
+        same_sign = float(np.mean(np.sign(draws[:, j]) == np.sign(eff))) if len(draws) else None
+        effects.append({
+            "feature": name, "effect": round(eff, 4), "odds_ratio": round(math.exp(eff), 4),
+            "ci95": ci, "sign_agreement": None if same_sign is None else round(same_sign, 4),
+            "sd": round(final.scale[j], 4), "median": round(final.impute[j], 4),
+            "missing_share": round(float(np.isnan(X[:, j]).mean()), 4),
+        })
+    return effects
 
 
 def _train(
@@ -378,106 +323,70 @@ def _train(
     small = len(y) <= LARGE_DATA
     n_repeats = n_repeats if n_repeats is not None else (10 if small else 3)
     bootstrap = bootstrap if bootstrap is not None else (500 if small else 200)
-    effect_bootstrap = effect_bootstrap if effect_bootstrap is not None else (200 if small else 30)
+    effect_bootstrap = effect_bootstrap if effect_bootstrap is not None else (100 if small else 20)
     if n_repeats < 1 or n_splits < 2 or bootstrap < 0 or effect_bootstrap < 0:
         raise OutcomeModelError("Needs at least 2 folds, 1 repeat and a non-negative bootstrap.")
-    n, p = X.shape
-    k = min(n_splits, len(set(groups.tolist())))
-    total, done = n_repeats * k + 1 + effect_bootstrap, 0
-    oof = np.empty((n_repeats, n))
-    base = np.empty((n_repeats, n))
-    test_folds = []
-    for r in range(n_repeats):
-        for train_idx, test_idx in _splits(y, groups, k, seed + r):
-            params = fit_params(X[train_idx], y[train_idx], groups[train_idx], C=C, seed=seed + r)
-            oof[r, test_idx] = params.predict_proba(X[test_idx])
-            base[r, test_idx] = y[train_idx].mean()  # baseline: the training fold's base rate
-            test_folds.append((r, test_idx))
-            done += 1
-            if progress:
-                progress(done, total)
-    final = fit_params(X, y, groups, C=C, seed=seed)
-    final = ModelParams(tuple(features), *[getattr(final, f) for f in (
-        "impute", "mean", "scale", "coef", "intercept", "cal_a", "cal_b")])
-    done += 1
+    try:
+        partitions = validation.distinct_partitions(y, groups, n_splits=n_splits,
+                                                    repeats=n_repeats, seed=seed)
+    except validation.SplitError as exc:
+        raise InsufficientData(str(exc)) from exc
+    n = len(y)
+    fits = sum(len(p) for p in partitions.partitions)
+    total, done = fits + 1 + effect_bootstrap, 0
 
-    # Effects' uncertainty: refit the regression on vendor-cluster bootstrap resamples (fold
-    # models share most of their programs, so their spread would be far too narrow). The
-    # calibration factor of the final model is kept fixed.
-    uniq, group_index = np.unique(groups, return_inverse=True)
-    rng = np.random.default_rng([seed, 1])
-    members = [np.flatnonzero(group_index == g) for g in range(len(uniq))]
-    boot_effects = []
-    for _ in range(effect_bootstrap):
-        rows = np.concatenate([members[g] for g in rng.integers(0, len(uniq), len(uniq))])
-        if len(np.unique(y[rows])) == 2:
-            logistic = _pipeline(C).fit(X[rows], y[rows]).named_steps["logistic"]
-            boot_effects.append(-final.cal_a * logistic.coef_[0])
+    def tick() -> None:
+        nonlocal done
         done += 1
         if progress:
             progress(done, total)
+
+    oof = np.empty((len(partitions.partitions), n))
+    base = np.empty_like(oof)
+    for r, splits in enumerate(partitions.partitions):
+        for train_idx, test_idx in splits:
+            params = fit_params(X[train_idx], y[train_idx], groups[train_idx], C=C, seed=seed + r)
+            oof[r, test_idx] = params.predict_proba(X[test_idx])
+            base[r, test_idx] = y[train_idx].mean()  # baseline: the training fold's base rate
+            tick()
+    final = fit_params(X, y, groups, C=C, seed=seed)
+    final = ModelParams(tuple(features), *[getattr(final, f) for f in (
+        "impute", "mean", "scale", "coef", "intercept", "cal_a", "cal_b")])
+    tick()
+
+    evidence = validation.data_evidence(groups)
+    W = validation.cluster_weights(groups, bootstrap, seed)
+    fig = validation.validation_figures(oof, base, y, partitions, W)
+    auc = validation.summary(fig.auc) | {"baseline": 0.5, "method": "pooled within folds"}
+    gain = validation.summary(1 - fig.brier / fig.base)
+    verdict = validation.skill_verdict(auc, gain, evidence, order_kept=final.cal_a < 0)
+    metrics = {
+        "validation_version": VALIDATION_VERSION,
+        "n": n, "n_success": int(y.sum()), "n_failure": int(n - y.sum()),
+        "n_vendors": evidence.vendors, "prevalence": round(float(y.mean()), 4),
+        "evidence": evidence.to_dict(), "splits": partitions.to_dict(y),
+        "folds": partitions.folds, "repeats": len(partitions.partitions), "seed": seed,
+        "bootstrap": bootstrap, "C": C, "interval_method": "vendor-cluster bootstrap",
+        "auc": auc, "brier": validation.summary(fig.brier),
+        "brier_baseline": validation.summary(fig.base), "brier_skill": gain,
+        "calibration": {
+            "slope": validation.summary(fig.slope),
+            "in_the_large": validation.summary(fig.in_the_large),
+            "in_the_large_points": validation.summary(fig.over_prediction_points, 2),
+            "order_kept": final.cal_a < 0,
+            "bins": validation.calibration_bins(oof.mean(axis=0), y),
+        },
+        "skill": verdict.level, "skill_text": verdict.text, "withheld_reason": verdict.reason,
+    }
+    effects: list[dict[str, Any]] = []
+    if verdict.level != "none":
+        draws = _effect_draws(X, y, groups, draws=effect_bootstrap, C=C, seed=seed, tick=tick)
+        effects = _effects(final, features, X, draws)
+        metrics["effect_bootstrap"] = len(draws)
+    else:
+        metrics["effect_bootstrap"] = 0
     if progress:
         progress(total, total)
-
-    # Per-fold figures. AUC is averaged over test folds (as sklearn's cross_val_score does):
-    # pooling different folds' predictions would mix their intercepts and bias AUC on noise.
-    fold_auc, fold_brier, fold_base = [], [], []
-    for r, idx in test_folds:
-        ones = np.ones((1, len(idx)))
-        fold_auc.append(float(weighted_auc(oof[r, idx], y[idx], ones)[0]))
-        fold_brier.append(float(np.mean((oof[r, idx] - y[idx]) ** 2)))
-        fold_base.append(float(np.mean((base[r, idx] - y[idx]) ** 2)))
-    fold_auc_arr, brier_arr, base_arr = map(np.asarray, (fold_auc, fold_brier, fold_base))
-    base_mean = float(np.mean((base - y) ** 2))
-    brier_mean = float(np.mean((oof - y) ** 2))
-    auc = _corrected_interval(fold_auc_arr, k)
-    finite = fold_auc_arr[np.isfinite(fold_auc_arr)]
-    repeat_means = [float(np.nanmean(fold_auc_arr[[i for i, (r, _) in enumerate(test_folds)
-                                                   if r == rr]])) for rr in range(n_repeats)]
-    auc |= {"baseline": 0.5, "repeat_sd": round(float(np.nanstd(repeat_means)), 4),
-            "fold_range": ([round(float(finite.min()), 4), round(float(finite.max()), 4)]
-                           if len(finite) else None)}
-    brier = _corrected_interval(brier_arr, k) | {"mean": round(brier_mean, 4)}
-    baseline = _corrected_interval(base_arr, k) | {"mean": round(base_mean, 4)}
-    gain = _corrected_interval((base_arr - brier_arr) / base_mean, k)
-    skill = {"mean": round(1 - brier_mean / base_mean, 4), "ci95": gain["ci95"]}
-
-    # Calibration intercept and slope: vendor-cluster bootstrap of the out-of-fold predictions
-    # (row 0 of W: the data as observed), averaged over repeats.
-    rng = np.random.default_rng(seed)
-    counts = rng.multinomial(len(uniq), np.full(len(uniq), 1 / len(uniq)), size=bootstrap)
-    W = np.vstack([np.ones(n), counts[:, group_index].astype(float)])
-    cal_a, cal_b = np.zeros(W.shape[0]), np.zeros(W.shape[0])
-    for lo in range(0, W.shape[0], 100):  # chunks bound the memory for large n
-        for r in range(n_repeats):
-            a, b = calibration_fit(oof[r], y, W[lo:lo + 100])
-            cal_a[lo:lo + 100] += a / n_repeats
-            cal_b[lo:lo + 100] += b / n_repeats
-    level, words = skill_verdict(auc, skill)
-    metrics = {
-        "n": n, "n_success": int(y.sum()), "n_failure": int(n - y.sum()),
-        "n_vendors": len(uniq), "prevalence": round(float(y.mean()), 4),
-        "folds": k, "repeats": n_repeats, "seed": seed, "bootstrap": bootstrap, "C": C,
-        "auc": auc, "brier": brier, "brier_baseline": baseline, "brier_skill": skill,
-        "calibration": {"slope": _summary(float(cal_b[0]), cal_b[1:]),
-                        "intercept": _summary(float(cal_a[0]), cal_a[1:]),
-                        "bins": calibration_bins(oof.mean(axis=0), y)},
-        "skill": level, "skill_text": words,
-    }
-    fe = np.asarray(boot_effects).reshape(-1, p)
-    effects = []
-    for j, name in enumerate(features):
-        eff = float(final.effects[j])
-        ci = ([round(float(v), 4) for v in np.percentile(fe[:, j], [2.5, 97.5])]
-              if len(fe) >= 10 else None)
-        same_sign = float(np.mean(np.sign(fe[:, j]) == np.sign(eff))) if len(fe) else None
-        effects.append({
-            "feature": name, "effect": round(eff, 4), "odds_ratio": round(math.exp(eff), 4),
-            "ci95": ci, "sign_agreement": None if same_sign is None else round(same_sign, 4),
-            "sd": round(final.scale[j], 4), "median": round(final.impute[j], 4),
-            "missing_share": round(float(np.isnan(X[:, j]).mean()), 4),
-        })
-    metrics["effect_bootstrap"] = len(fe)
     return TrainedModel(final, metrics, effects)
 
 
@@ -487,13 +396,14 @@ def train(
     bootstrap: int | None = None, effect_bootstrap: int | None = None,
     progress: Progress | None = None,
 ) -> TrainedModel:
-    """Validate by repeated vendor-grouped stratified k-fold, then fit on all programs.
+    """Validate on distinct vendor-grouped partitions, then fit on all programs.
 
     X: programs x features (NaN = not recorded); y: 1 success / 0 not; groups: vendor per
     program. Raises InsufficientData (see check_training_data) before any fitting.
-    Defaults (None) depend on the size: up to LARGE_DATA programs 10 repeats, 500 bootstrap
-    draws for the calibration figures and 200 refits for the effects' intervals; above it
-    3 / 200 / 30 (with that much data the figures barely move between repeats).
+    Defaults (None) depend on the size: up to LARGE_DATA programs up to 10 distinct partitions,
+    500 vendor-bootstrap draws for the validation intervals and 100 refits of the calibrated
+    model for the effects' intervals; above it 3 / 200 / 20 (with that much data the figures barely move).
+    Effects are refitted only when the verdict is not "none" (none are shown otherwise).
     progress(done, total) is called after each fit. BLAS runs on one thread: the matrices
     are small and thread start-up costs more than it saves (4x slower on two cores).
     """

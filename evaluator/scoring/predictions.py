@@ -17,7 +17,6 @@ from .ranking import VendorResult
 #: A vendor gets no prediction when imputed (unknown) features carry more than this share of the
 #: model's total effect: the prediction would mostly be the training medians.
 MAX_IMPUTED_EFFECT_SHARE = 0.5
-WITHHELD_NO_SKILL = "The model shows no skill in validation; predictions are withheld."
 NOT_FIRST_CHOICE = "The model's most likely success is not the committee's first choice."
 
 
@@ -43,7 +42,7 @@ class ShortlistPrediction:
 def predict_shortlist(
     params: ModelParams, results: Sequence[VendorResult], *, criterion_keys: set[str],
     extra_features: Mapping[int, Mapping[str, float]], names: Mapping[int, str],
-    withheld: bool,
+    withheld_reason: str | None,
 ) -> ShortlistPrediction:
     """Predict success for each ranked vendor and compare the model's order with the committee's.
 
@@ -51,7 +50,8 @@ def predict_shortlist(
     from `extra_features[vendor_id]`, else the training median (flagged imputed). A vendor gets no
     prediction when a criterion feature has no mean for it, or when imputed features carry more
     than MAX_IMPUTED_EFFECT_SHARE of the model's effect; every prediction is withheld when
-    `withheld` (the model shows no skill). A note is added when the model's top vendor is not the
+    `withheld_reason` is given (the model shows no skill, or was validated under older rules),
+    and each vendor's reason says "Predictions withheld: <withheld_reason>.". A note is added when the model's top vendor is not the
     committee's, and for each vendor whose model rank is 2 or more places from the committee's.
     """
     total_effect = float(sum(abs(e) for e in params.effects)) or 1.0
@@ -69,8 +69,8 @@ def predict_shortlist(
                 values[feature] = extra_features.get(item.id, {}).get(feature)
         imputed_share = sum(abs(params.effects[j]) for j, f in enumerate(params.features)
                             if values[f] is None and f not in criterion_keys) / total_effect
-        if withheld:
-            item.reason = WITHHELD_NO_SKILL
+        if withheld_reason is not None:
+            item.reason = f"Predictions withheld: {withheld_reason}."
         elif missing:
             item.reason = ("No score yet on " + ", ".join(missing)
                            + ": the model cannot predict without it.")

@@ -444,8 +444,27 @@ def list_models(session: Session) -> list[OutcomeModel]:
                                 .order_by(OutcomeModel.version.desc())))
 
 
+def withheld_reason(model: OutcomeModel) -> str | None:
+    """Why this model's predictions are withheld (plain words), or None when they are shown.
+
+    A model validated under older rules (before validation_version 2: no vendor-evidence
+    thresholds, repeated identical partitions, a calibration that could reverse the order) is
+    withheld until it is retrained.
+    """
+    m = model.metrics or {}
+    if m.get("validation_version") != core.VALIDATION_VERSION:
+        return ("trained under older validation rules that could claim skill without evidence; "
+                "retrain it (flask train-model or Train a new version)")
+    if m.get("skill") == "none":
+        return "no demonstrated skill: " + (m.get("withheld_reason") or "see the model page")
+    return None
+
+
 def describe_effects(model: OutcomeModel, labels: dict[str, str]) -> list[dict[str, Any]]:
-    """Each feature's effect in plain words, strongest first."""
+    """Each feature's effect in plain words, strongest first; none while predictions are
+    withheld (a model without demonstrated skill has learned nothing worth showing)."""
+    if withheld_reason(model) is not None:
+        return []
     out = []
     for item in model.coefficients or []:
         name = labels.get(item["feature"], item["feature"])
@@ -469,11 +488,15 @@ def limits_text(model: OutcomeModel) -> str:
     m = model.metrics
     auc = m["auc"]
     ci = auc.get("ci95") or [None, None]
+    evidence = m.get("evidence") or {}
+    vendors = (f"{m['n_vendors']} vendors (effective number {evidence['effective_vendors']:.1f}"
+               f", the largest holding {evidence['largest_vendor_share']:.0%})"
+               if evidence else f"{m['n_vendors']} vendors")
     parts = [
         f"Advisory only, shown beside the committee's weighted score. Trained on {m['n']} past "
-        f"programs from {m['n_vendors']} vendors ({m['n_success']} successes).",
+        f"programs from {vendors} ({m['n_success']} successes).",
         (f"Small data: the cross-validated AUC of {auc['mean']:.2f} could be anywhere from "
-         f"{ci[0]:.2f} to {ci[1]:.2f}." if ci[0] is not None else
+         f"{ci[0]:.2f} to {ci[1]:.2f}." if ci[0] is not None and auc["mean"] is not None else
          "Small data: the AUC's uncertainty could not be estimated."),
         "It learns associations in past programs, not causes, and knows only the recorded "
         "pre-award features; it cannot see what is specific to this program.",
@@ -481,9 +504,40 @@ def limits_text(model: OutcomeModel) -> str:
     if m.get("data", {}).get("demo"):
         parts.append("Trained on generated demo data: its figures say nothing about real "
                      "vendors.")
-    if m.get("skill") == "none":
-        parts.append("It shows no skill in validation, so its predictions are withheld.")
+    reason = withheld_reason(model)
+    if reason:
+        parts.append(f"Predictions withheld: {reason}.")
     return " ".join(parts)
+
+
+def model_card(model: OutcomeModel, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """The version's card as one JSON object (`flask train-model --json`, docs/outcome-model.md).
+
+    effects is empty when the skill is "none" (or the model is withheld); calibration gives
+    in_the_large_points (mean prediction minus observed success rate, percentage points;
+    positive = predicts more success than happened) and the calibration slope (1 ideal).
+    """
+    m = model.metrics
+    evidence = m.get("evidence") or {}
+    calibration = m.get("calibration") or {}
+    return {
+        "version": model.version, "n": m["n"], "vendors": m["n_vendors"],
+        "effective_vendors": evidence.get("effective_vendors"),
+        "largest_vendor_share": evidence.get("largest_vendor_share"),
+        "skill": m["skill"], "skill_text": m["skill_text"],
+        "withheld_reason": withheld_reason(model),
+        "auc": {"mean": m["auc"]["mean"], "ci95": m["auc"]["ci95"]},
+        "brier_skill": {"mean": m["brier_skill"]["mean"], "ci95": m["brier_skill"]["ci95"]},
+        "calibration": {
+            "in_the_large_points": (calibration.get("in_the_large_points") or {}).get("mean"),
+            "slope": (calibration.get("slope") or {}).get("mean"),
+        },
+        "splits": m.get("splits"),
+        "effects": [{"feature": e["feature"], "label": e["label"], "effect": e["effect"],
+                     "odds_ratio": e["odds_ratio"], "ci95": e["ci95"], "clear": e["clear"]}
+                    for e in describe_effects(model, labels or {})],
+        "active": model.is_active,
+    }
 
 
 # --- predictions for a ranking ----------------------------------------------------------------
@@ -491,15 +545,23 @@ def limits_text(model: OutcomeModel) -> str:
 
 def _summary(model: OutcomeModel, evaluation: Evaluation) -> dict[str, Any]:
     m = model.metrics
+    evidence = m.get("evidence") or {}
+    splits = m.get("splits") or {}
     return {
         "id": model.id, "version": model.version,
         "trained_at": model.trained_at.isoformat() if model.trained_at else None,
         "n": model.n_programs, "n_success": m["n_success"], "n_vendors": m["n_vendors"],
+        "effective_vendors": evidence.get("effective_vendors"),
+        "largest_vendor_share": evidence.get("largest_vendor_share"),
+        "fold_sizes": splits.get("fold_sizes"), "unscorable_folds": splits.get("unscorable_folds"),
+        "validation_method": splits.get("method"),
         "features": list(model.features), "demo_data": bool(m.get("data", {}).get("demo")),
         "cv_auc": m["auc"]["mean"], "cv_auc_ci95": m["auc"]["ci95"], "auc_baseline": 0.5,
         "brier": m["brier"]["mean"], "brier_baseline": m["brier_baseline"]["mean"],
-        "brier_skill": m["brier_skill"]["mean"],
+        "brier_skill": m["brier_skill"]["mean"], "brier_skill_ci95": m["brier_skill"]["ci95"],
         "calibration_slope": m["calibration"]["slope"]["mean"],
+        "calibration_in_the_large_points": (
+            m["calibration"].get("in_the_large_points") or {}).get("mean"),
         "skill": m["skill"], "skill_text": m["skill_text"],
         "advisory": True, "limits": limits_text(model),
         "in_training": evaluation.id in m.get("data", {}).get("evaluation_ids", []),
@@ -540,10 +602,14 @@ def model_for_ranking(
 
     * summary: JSON-ready dict with id, version, trained_at (ISO 8601), n, n_success, n_vendors,
       features, demo_data, cv_auc (mean over folds), cv_auc_ci95 [lo, hi], auc_baseline (0.5),
-      brier, brier_baseline (always predicting the base rate), brier_skill, calibration_slope,
+      brier, brier_baseline (always predicting the base rate), brier_skill (+ brier_skill_ci95),
+      calibration_slope, calibration_in_the_large_points, effective_vendors,
+      largest_vendor_share, fold_sizes, unscorable_folds, validation_method,
       skill ("none" | "weak" | "moderate" | "good"), skill_text, advisory (always True), limits
       (plain text), in_training (this evaluation's own outcome was in the training data),
-      predictions_withheld, notes (list of text: where the model and the committee disagree),
+      predictions_withheld, withheld_reason (plain words, or null when predictions are shown:
+      "no demonstrated skill: ..." or older validation rules), notes (list of text: where the
+      model and the committee disagree),
       and vendors: one entry per vendor of `analysis.ranking.results`, in that order:
       {id, committee_rank, predicted_success (0-1 or null), model_rank, reason (why null, or
       null), base_log_odds, contributions [{feature, value, imputed, contribution}] (log-odds,
@@ -556,8 +622,9 @@ def model_for_ranking(
     the relevant-evidence features of `dossier_features`), else take the training median
     (flagged `imputed`). A vendor gets no prediction when a
     criterion feature of this evaluation has no mean for it, or when imputed features carry
-    more than half of the model's total effect. When the model shows no skill in validation,
-    every prediction is withheld (predictions_withheld true, predictions empty).
+    more than half of the model's total effect. When the model shows no skill in validation (or
+    was validated under older rules), every prediction is withheld (predictions_withheld true,
+    withheld_reason says why, predictions empty).
     """
     model = active_model(session)
     if model is None:
@@ -570,11 +637,11 @@ def model_for_ranking(
     if extra_features is None:
         extra_features = dossier_features(session, evaluation)
     summary = _summary(model, evaluation)
-    withheld = model.metrics.get("skill") == "none"
+    reason = withheld_reason(model)
     names = {entry.vendor_id: entry.vendor.name for entry in evaluation.shortlist}
     shortlist = predict_shortlist(
         params, analysis.ranking.results, criterion_keys={c.key for c in evaluation.criteria},
-        extra_features=extra_features, names=names, withheld=withheld)
-    summary |= {"predictions_withheld": withheld, "notes": shortlist.notes,
-                "vendors": [v.__dict__ for v in shortlist.vendors]}
+        extra_features=extra_features, names=names, withheld_reason=reason)
+    summary |= {"predictions_withheld": reason is not None, "withheld_reason": reason,
+                "notes": shortlist.notes, "vendors": [v.__dict__ for v in shortlist.vendors]}
     return summary, shortlist.predictions

@@ -8,11 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evaluator.scoring.outcome import ModelParams
-from evaluator.scoring.predictions import (
-    NOT_FIRST_CHOICE,
-    WITHHELD_NO_SKILL,
-    predict_shortlist,
-)
+from evaluator.scoring.predictions import NOT_FIRST_CHOICE, predict_shortlist
 from evaluator.scoring.ranking import VendorResult
 
 
@@ -29,18 +25,19 @@ def result(vendor, rank, delivery):
                         criterion_means={"delivery": delivery}, spread={})
 
 
-def predict(model, results, extra=None, withheld=False):
+def predict(model, results, extra=None, withheld_reason=None):
     return predict_shortlist(model, results, criterion_keys={"delivery"},
                              extra_features=extra or {}, names={1: "Ash", 2: "Birch", 3: "Cedar"},
-                             withheld=withheld)
+                             withheld_reason=withheld_reason)
 
 
 def test_a_model_without_skill_predicts_nothing_and_says_why():
     out = predict(params(), [result(1, 1, 4.0), result(2, 2, 3.0)],
                   extra={1: {"relevant_case_studies": 2}, 2: {"relevant_case_studies": 2}},
-                  withheld=True)
+                  withheld_reason="no demonstrated skill: needs programs from 10 vendors")
     assert out.predictions == {} and out.notes == []
-    assert [v.reason for v in out.vendors] == [WITHHELD_NO_SKILL] * 2
+    assert [v.reason for v in out.vendors] == [
+        "Predictions withheld: no demonstrated skill: needs programs from 10 vendors."] * 2
 
 
 def test_a_vendor_without_a_score_on_a_model_criterion_gets_no_prediction():
