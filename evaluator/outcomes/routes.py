@@ -106,6 +106,7 @@ def _model_page(model: OutcomeModel | None):
         "outcomes/model.html", model=model, models=outcome_service.list_models(db.session),
         effects=outcome_service.describe_effects(model, labels) if model else [],
         limits=outcome_service.limits_text(model) if model else "",
+        withheld=outcome_service.withheld_reason(model) if model else None,
         chart=calibration_svg(model.metrics["calibration"]["bins"]) if model else None,
         labels=labels, form=EmptyForm(), min_programs=MIN_PROGRAMS,
         min_per_outcome=MIN_PER_OUTCOME,

@@ -21,9 +21,12 @@ from .ranking import Ranking, VendorResult, rank_matrix, share_vector
 from .robustness import (
     DEFAULT_CONCENTRATION,
     DEFAULT_SAMPLES,
+    TIED_SHARE,
+    EvaluatorDrop,
     FlipWeight,
     Robustness,
     flip_weights,
+    leave_one_evaluator_out,
     robustness,
 )
 
@@ -51,6 +54,7 @@ class Analysis:
     flips: dict[str, FlipWeight]
     lens_rankings: dict[str, Ranking]
     consensus: Consensus | None
+    evaluator_drops: tuple[EvaluatorDrop, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (str keys, lists, rounded floats, None for null)."""
@@ -98,6 +102,7 @@ def analyse(
         flips=flip_weights(matrix, ranking),
         lens_rankings=lens_rankings,
         consensus=consensus(lens_rankings) if lens_list else None,
+        evaluator_drops=leave_one_evaluator_out(matrix, ranking),
     )
 
 
@@ -145,6 +150,8 @@ def _vendor_dict(result: VendorResult, analysis: Analysis) -> dict[str, Any]:
         "rank_acceptability": (
             None if acceptability is None else [_round(p, SHARE_DIGITS) for p in acceptability]
         ),
+        "p_beats_leader": _round((analysis.robustness.p_beats_leader or {}).get(result.vendor),
+                                 SHARE_DIGITS),
     }
 
 
@@ -219,6 +226,26 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             "samples": analysis.robustness.samples,
             "concentration": analysis.robustness.concentration,
             "seed": analysis.robustness.seed,
+            "resamples": (
+                ["evaluators", "weights"] if analysis.robustness.evaluators_resampled
+                else ["weights"]
+            ),
+            "statistically_tied": [_json_id(v) for v in analysis.robustness.statistically_tied],
+            "tied_share": TIED_SHARE,
+            "leader_margin_ci95": (
+                None if analysis.robustness.leader_margin_ci95 is None
+                else [_round(x, SCORE_DIGITS) for x in analysis.robustness.leader_margin_ci95]
+            ),
+            "leave_one_evaluator_out": [
+                {
+                    "evaluator": _json_id(d.evaluator),
+                    "winners": [_json_id(v) for v in d.winners],
+                    "winner_changes": d.winner_changes,
+                    "leader_rank": d.leader_rank,
+                    "leader_score": _round(d.leader_score, SCORE_DIGITS),
+                }
+                for d in analysis.evaluator_drops
+            ],
             "flip_weights": {k: _round(f.flip, SHARE_DIGITS) for k, f in analysis.flips.items()},
             "flips": [
                 {

@@ -144,6 +144,15 @@ def build_score_matrix(
     return _aggregate(scale, crits, vendor_ids, evaluator_ids, values)
 
 
+def drop_evaluator(matrix: ScoreMatrix, evaluator: EvaluatorId) -> ScoreMatrix:
+    """The same scores without one evaluator's (KeyError if they gave none)."""
+    keep = [i for i, e in enumerate(matrix.evaluators) if e != evaluator]
+    if len(keep) == len(matrix.evaluators):
+        raise KeyError(evaluator)
+    return _aggregate(matrix.scale, matrix.criteria, matrix.vendors,
+                      tuple(matrix.evaluators[i] for i in keep), matrix.values[keep])
+
+
 def _aggregate(
     scale: Scale,
     criteria: tuple[Criterion, ...],

@@ -1,7 +1,23 @@
-"""How sure is the ranking? Weight-uncertainty sampling and exact flip weights.
+"""How sure is the ranking? Evaluator and weight uncertainty, exact flip weights, and what
+happens when one evaluator is left out.
 
 Only vendors that are complete and not knocked out compete here (the eligible vendors):
-knockouts and gaps do not depend on the weights' exact values, so sampling cannot revive them.
+knockouts and gaps are decided on the submitted means, so sampling cannot revive them.
+
+Two sources of uncertainty are sampled together, one draw of each per sample (a two-stage
+Bayesian bootstrap; Rubin 1981):
+
+1. **Evaluators**: a Bayesian bootstrap over the evaluators, weights g ~ Dirichlet(1, ..., 1);
+   each cell's mean becomes the g-weighted mean of the evaluators who scored that cell. Who
+   happened to be on the panel is uncertain, and with three evaluators one of them can decide
+   the winner; this is what the weights alone never show. Scores *within* an evaluator are not
+   resampled separately: an evaluator gives one value per vendor and criterion, so there is
+   nothing below the evaluator to resample, and an evaluator's leniency moves all of their
+   scores together (resampling the evaluator carries it).
+2. **Weights**: shares w ~ Dirichlet(concentration * current shares).
+
+p_rank1 and the rank acceptability count ranks over these joint draws. With one evaluator the
+first stage changes nothing and the figures are the weight-only ones.
 """
 
 from __future__ import annotations
@@ -10,31 +26,39 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .domain import VendorId, vendor_sort_key
+from .domain import EvaluatorId, VendorId, vendor_sort_key
 from .errors import InvalidSampling
-from .matrix import ScoreMatrix
-from .ranking import TIE_TOLERANCE, Ranking, score_arrays
+from .matrix import ScoreMatrix, drop_evaluator
+from .ranking import TIE_TOLERANCE, Ranking, rank_matrix, score_arrays
 
 #: Dirichlet concentration: alpha_k = concentration * w_k. With 100, a share of 0.30 varies
 #: with a standard deviation of about 0.045 (sqrt(w(1-w)/(c+1))): "roughly +-5 points".
 DEFAULT_CONCENTRATION = 100.0
 DEFAULT_SAMPLES = 10_000
 
-#: Utilities (samples x eligible vendors) ranked per chunk: bounds memory at 1,000 vendors.
+#: Cells (samples x eligible vendors x criteria) sampled per chunk: bounds memory.
 _CHUNK_CELLS = 1_000_000
 
 #: Slopes (score points per unit share) closer than this count as parallel: no crossing.
 _SLOPE_TOLERANCE = 1e-12
 
+#: A rival that scores at least the leader's score in this share of the draws or more is
+#: statistically tied with the leader (the leader's margin's 95 % interval reaches zero).
+TIED_SHARE = 0.025
+
 
 @dataclass(frozen=True)
 class Robustness:
-    """Rank probabilities under Dirichlet weight uncertainty.
+    """Rank probabilities under evaluator and weight uncertainty.
 
     p_rank1: every vendor -> probability (0-1) of ranking first among eligible vendors; 0 for
     vendors that are not eligible; sums to 1 when at least one vendor is eligible (ties in a
     sample split that sample equally). acceptability: eligible vendor -> tuple of P(rank r),
     r = 1..n_eligible; each row and each column sums to 1. ``eligible`` is in ranking order.
+    evaluators_resampled: True when two or more evaluators were resampled. p_beats_leader:
+    eligible vendor other than the leader (first eligible) -> share of draws in which it scores
+    at least the leader's score. statistically_tied: those with p_beats_leader >= TIED_SHARE.
+    leader_margin_ci95: 95 % interval of the leader's score minus the runner-up's (points).
     """
 
     samples: int
@@ -43,6 +67,10 @@ class Robustness:
     eligible: tuple[VendorId, ...]
     p_rank1: dict[VendorId, float]
     acceptability: dict[VendorId, tuple[float, ...]]
+    evaluators_resampled: bool = False
+    p_beats_leader: dict[VendorId, float] | None = None
+    statistically_tied: tuple[VendorId, ...] = ()
+    leader_margin_ci95: tuple[float, float] | None = None
 
 
 def sample_weights(
@@ -108,6 +136,31 @@ def _tied_rank_counts(order: np.ndarray, starts_group: np.ndarray) -> np.ndarray
     return np.cumsum(diff, axis=1)[:, :n]
 
 
+def sample_evaluator_weights(n_evaluators: int, *, samples: int, seed: int) -> np.ndarray:
+    """(samples, E) Bayesian-bootstrap weights over the evaluators: Dirichlet(1, ..., 1).
+
+    Drawn from their own stream ([seed, 2]) so the weight samples stay those of sample_weights.
+    """
+    if n_evaluators <= 1:
+        return np.ones((samples, max(n_evaluators, 1)))
+    return np.random.default_rng([seed, 2]).dirichlet(np.ones(n_evaluators), size=samples)
+
+
+def _sampled_points(values: np.ndarray, present: np.ndarray, g: np.ndarray, scale_min: float,
+                    span: float) -> np.ndarray:
+    """(S, n, K) cell means 0-100 under evaluator weights g (S, E); values (E, n, K) filled 0.
+
+    A cell's mean is the g-weighted mean of the evaluators who scored it; a cell nobody scored
+    is 0 (only criteria with share 0 can have such cells for eligible vendors).
+    """
+    E, n, K = values.shape
+    num = (g @ values.reshape(E, n * K)).reshape(-1, n, K)
+    den = (g @ present.reshape(E, n * K)).reshape(-1, n, K)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(den > 0, num / den, np.nan)
+    return np.nan_to_num(100.0 * (means - scale_min) / span, nan=0.0)
+
+
 def robustness(
     matrix: ScoreMatrix,
     ranking: Ranking,
@@ -116,34 +169,97 @@ def robustness(
     concentration: float = DEFAULT_CONCENTRATION,
     seed: int = 0,
 ) -> Robustness:
-    """p_rank1 and the rank acceptability matrix for ``ranking`` (computed from ``matrix``).
+    """p_rank1, rank acceptability and the leader's statistical ties for ``ranking`` (computed
+    from ``matrix``), over joint draws of evaluators and weights (module docstring).
 
     Reproducible: the same inputs and seed give the same figures on any machine with the
     same numpy bit generator (PCG64).
     """
     shares = np.array([ranking.weights[k] for k in matrix.keys])
     weights = sample_weights(shares, samples=samples, concentration=concentration, seed=seed)
-    arrays = score_arrays(matrix, shares)
     index = {v: i for i, v in enumerate(matrix.vendors)}
     eligible = tuple(r.vendor for r in ranking.results if r.rank is not None and not r.knocked_out)
     p_rank1 = dict.fromkeys(matrix.vendors, 0.0)
     acceptability: dict[VendorId, tuple[float, ...]] = {}
-    if eligible:
-        rows = [index[v] for v in eligible]
-        points = 100.0 * np.nan_to_num(arrays.normalised[rows], nan=0.0)  # (n, K) 0-100
-        columns = np.ascontiguousarray(points.T)
-        # Sample rows in chunks of about _CHUNK_CELLS utilities to bound memory for many vendors;
-        # each chunk's rank counts are weighted by its row count, so the result is identical.
-        step = max(1, _CHUNK_CELLS // len(rows))
-        probabilities = np.zeros((len(rows), len(rows)))
-        for first in range(0, samples, step):
-            chunk = weights[first : first + step]
-            utilities = chunk @ columns  # (chunk, n): scores 0-100 under each sampled vector
-            probabilities += rank_probabilities(utilities) * (len(chunk) / samples)
-        for vendor, row in zip(eligible, probabilities, strict=True):
-            p_rank1[vendor] = float(row[0])
-            acceptability[vendor] = tuple(float(p) for p in row)
-    return Robustness(samples, float(concentration), seed, eligible, p_rank1, acceptability)
+    n_eval = len(matrix.evaluators)
+    resampled = n_eval > 1
+    if not eligible:
+        return Robustness(samples, float(concentration), seed, eligible, p_rank1, acceptability,
+                          resampled)
+    rows = [index[v] for v in eligible]
+    n, K = len(rows), len(matrix.keys)
+    g_all = sample_evaluator_weights(n_eval, samples=samples, seed=seed)
+    if resampled:
+        # Dirichlet columns go to the evaluators in an order set by their scores, not their
+        # ids, so relabelling the evaluators cannot change a single figure.
+        canonical = sorted(range(n_eval), key=lambda e: tuple(
+            np.nan_to_num(matrix.values[e].ravel(), nan=-1.0).tolist()))
+        raw = matrix.values[canonical][:, rows, :]
+        present = (~np.isnan(raw)).astype(float)
+        filled = np.nan_to_num(raw, nan=0.0)
+    else:
+        arrays = score_arrays(matrix, shares)
+        fixed = 100.0 * np.nan_to_num(arrays.normalised[rows], nan=0.0)  # (n, K) 0-100
+    step = max(1, _CHUNK_CELLS // (n * K))
+    probabilities = np.zeros((n, n))
+    beats = np.zeros(n)
+    margins = []
+    for first in range(0, samples, step):
+        chunk = weights[first : first + step]
+        if resampled:
+            points = _sampled_points(filled, present, g_all[first : first + step],
+                                     float(matrix.scale.min), float(matrix.scale.span))
+            utilities = np.einsum("snk,sk->sn", points, chunk)
+        else:
+            utilities = chunk @ fixed.T  # (chunk, n): scores 0-100 under each sampled vector
+        probabilities += rank_probabilities(utilities) * (len(chunk) / samples)
+        beats += (utilities >= utilities[:, :1] - TIE_TOLERANCE).sum(axis=0)
+        if n > 1:
+            margins.append(utilities[:, 0] - utilities[:, 1])
+    for vendor, row in zip(eligible, probabilities, strict=True):
+        p_rank1[vendor] = float(row[0])
+        acceptability[vendor] = tuple(float(p) for p in row)
+    p_beats = {v: float(b / samples) for v, b in zip(eligible[1:], beats[1:], strict=True)}
+    tied = tuple(v for v, p in p_beats.items() if p >= TIED_SHARE)
+    margin_ci = None
+    if margins:
+        lo, hi = np.percentile(np.concatenate(margins), [2.5, 97.5])
+        margin_ci = (float(lo), float(hi))
+    return Robustness(samples, float(concentration), seed, eligible, p_rank1, acceptability,
+                      resampled, p_beats, tied, margin_ci)
+
+
+@dataclass(frozen=True)
+class EvaluatorDrop:
+    """The ranking without one evaluator's scores.
+
+    winners: rank-1 vendors (not knocked out) without them; winner_changes: not the same set as
+    with everyone; leader_rank / leader_score: where the current leader lands (None when it
+    becomes incomplete, i.e. only this evaluator scored one of its weighted criteria).
+    """
+
+    evaluator: EvaluatorId
+    winners: tuple[VendorId, ...]
+    winner_changes: bool
+    leader_rank: int | None
+    leader_score: float | None
+
+
+def leave_one_evaluator_out(matrix: ScoreMatrix, ranking: Ranking) -> tuple[EvaluatorDrop, ...]:
+    """Re-rank with each evaluator left out in turn (same weights). Empty with one evaluator or
+    no winner: there is nobody to leave out, or nothing to survive."""
+    if len(matrix.evaluators) < 2 or ranking.winner is None:
+        return ()
+    shares = np.array([ranking.weights[k] for k in matrix.keys])
+    leader = ranking.winner
+    out = []
+    for evaluator in matrix.evaluators:
+        without = rank_matrix(drop_evaluator(matrix, evaluator), shares)
+        result = without.result(leader)
+        out.append(EvaluatorDrop(evaluator, without.winners,
+                                 set(without.winners) != set(ranking.winners),
+                                 result.rank, result.score))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 
 from evaluator import memos
 from evaluator.extensions import db
-from evaluator.models import AuditEvent, Evaluation, Role, Score, User, Vendor
+from evaluator.models import AuditEvent, Evaluation, PastProgram, Role, Score, User, Vendor
 from evaluator.services import analysis as analysis_service
 from evaluator.services import decisions as decision_service
 from evaluator.services import memos as memo_service
@@ -338,6 +338,10 @@ def test_model_prediction_is_shown_as_advisory_with_validation_and_limits(
                  "calibration_slope": 0.93, "skill": "good", "skill_text": "Good skill.",
                  "advisory": True, "limits": "Associations, not causes.",
                  "in_training": False, "predictions_withheld": False, "notes": [],
+                 "effective_vendors": 31.2, "largest_vendor_share": 0.05,
+                 "validation_method": "grouped-k-fold", "fold_sizes": [[32, 32, 32, 32, 32]],
+                 "unscorable_folds": 0, "brier_skill_ci95": [0.18, 0.4],
+                 "calibration_in_the_large_points": -1.5, "withheld_reason": None,
                  "vendors": vendors},
                 {v["id"]: 0.61 for v in vendors})
 
@@ -349,6 +353,20 @@ def test_model_prediction_is_shown_as_advisory_with_validation_and_limits(
     assert "Associations, not causes." in text
     assert "61%" in text
     assert "No model trained" not in text
+    assert "effective number of vendors 31.2" in text and "test folds of 32, 32, 32" in text
+    assert "-1.5" in text  # calibration-in-the-large, points
+
+
+def test_withheld_predictions_say_why_in_the_memo(app, demo):
+    for program in db.session.scalars(select(PastProgram)):  # a history from 4 vendors only
+        program.vendor_name = f"Vendor {program.id % 4}"
+    db.session.commit()
+    outcomes.train_model(db.session, n_repeats=1, bootstrap=20, effect_bootstrap=0)
+    memo = memo_service.build_memo(db.session, demo.id)
+    text = " ".join(pdf_text(memos.html_to_pdf(memos.render_memo_html(memo))).split())
+    assert "predictions withheld: no demonstrated skill" in text.lower()
+    assert "needs programs from at least 10 vendors; you have 4" in text
+    assert "effective number of vendors 4.0" in text
 
 
 def test_hostile_vendor_is_listed_by_its_escaped_name(app, demo):

@@ -111,7 +111,9 @@ def test_admin_trains_and_the_model_card_is_honest(app, client, logged_in, fast_
     for text in ("advisory", "ROC AUC (chance = 0.50)", "base rate alone", "Calibration slope",
                  "grouped by vendor", "<svg", "What it learned", "Handling setbacks",
                  "generated demo data", "Limits", "160 past programs from 34 vendors",
-                 "No clear direction", "More success with higher values"):
+                 "No clear direction", "More success with higher values",
+                 "Effective number of vendors", "Calibration-in-the-large", "Unscorable folds",
+                 "vendor-cluster bootstrap"):
         assert text in page, text
     assert f"{model.metrics['auc']['mean']:.2f}" in page
 
@@ -132,14 +134,32 @@ def test_versions_are_listed_and_admin_activates_an_older_one(app, client, logge
     assert client.get("/outcomes/models/999").status_code == 404
 
 
-def test_no_skill_model_says_so(app, client, logged_in, fast_training):
+def test_no_skill_model_says_why_where_it_shows(app, client, logged_in, fast_training):
     seed_demo(db.session)
-    model = outcome_service.train_model(db.session)
-    model.metrics = model.metrics | {"skill": "none", "skill_text": "No demonstrated skill: x"}
+    for program in db.session.scalars(select(PastProgram)):  # a history from 5 vendors only
+        program.vendor_name = f"Vendor {program.id % 5}"
+        program.vendor_id = None
     db.session.commit()
-    logged_in(Role.VIEWER, email="board@example.com")
+    model = outcome_service.train_model(db.session)
+    db.session.expire_all()
+    stored = db.session.get(OutcomeModel, model.id)
+    assert stored.metrics["skill"] == "none" and stored.coefficients == []
+    assert stored.metrics["evidence"]["vendors"] == 5
+    logged_in(Role.ADMIN, email="boss@example.com")
     page = client.get("/outcomes/model").get_data(as_text=True)
-    assert "No demonstrated skill" in page and "predictions are withheld" in page
+    for text in ("No demonstrated skill", "Predictions withheld:",
+                 "needs programs from at least 10 vendors; you have 5",
+                 "Effective number of vendors", "Largest vendor", "leave-one-vendor-out",
+                 "Unscorable folds", "Not shown: no demonstrated skill"):
+        assert text in page, text
+    assert "More success with higher values" not in page and "Odds × per SD" not in page
+    evaluation = db.session.scalars(select(Evaluation).order_by(Evaluation.id)).first()
+    compare = client.get(f"/evaluations/{evaluation.id}/compare").get_data(as_text=True)
+    assert "Predictions withheld: no demonstrated skill" in compare
+    assert "you have 5" in compare
+    ranking = client.get(f"/evaluations/{evaluation.id}/ranking.json").get_json()
+    assert ranking["model"]["withheld_reason"].startswith("no demonstrated skill: not enough")
+    assert all(v["predicted_success"] is None for v in ranking["vendors"])
 
 
 def _decided_demo_evaluation() -> Evaluation:
