@@ -311,6 +311,7 @@ BAD_DOCUMENTS = {
     "future version": (_doc(format="evaluator/evaluation@2"), "$.format: unsupported version"),
     "missing title": (_doc(title=_DELETE), "$.title: is required"),
     "blank title": (_doc(title="  "), "$.title: must not be empty"),
+    "NUL in title": (_doc(title="a\x00b"), "$.title: must not contain NUL characters"),
     "unknown top-level field": (_doc(owner="me"), "$.owner: unknown field"),
     "scale reversed": (_doc(scale={"min": 5, "max": 1}), "$.scale: scale min must be below max"),
     "scale fraction": (_doc(scale={"min": 1, "max": 4.5}), "$.scale.max: must be a whole number"),

@@ -9,7 +9,6 @@ not silently ignored), and every problem is reported at once with its JSON path.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,6 +16,7 @@ from ..models import CaseStudy, Certification, Integration, Vendor, VendorContac
 from ..services import csv_io
 from ..services.dossier import CASE_STUDY_FIELDS, CaseStudyData
 from ..services.dossier_import import CASE_STUDY_COLUMNS, MAX_TEXT, VENDOR_COLUMNS
+from ..services.json_check import JsonChecker
 from ..services.outcomes import MAX_FEATURES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from ..services.vendors import (
     INTEGRATION_KINDS,
@@ -54,48 +54,14 @@ _NUMBER_FIELDS = {"planned_months": 1200.0, "actual_months": 1200.0,
                   "planned_budget": 1e15, "actual_budget": 1e15}
 
 
-class _Checker:
-    def __init__(self) -> None:
-        self.errors: list[FieldError] = []
+class _Checker(JsonChecker):
+    """The shared JSON rules (services/json_check.py); in API bodies null means empty text."""
 
-    def fail(self, path: str, message: str) -> None:
-        self.errors.append(FieldError(path, message))
-
-    def obj(self, value: Any, path: str, allowed: set[str], required: tuple[str, ...] = ()
-            ) -> dict | None:
-        if not isinstance(value, dict):
-            self.fail(path, "must be a JSON object")
-            return None
-        for key in sorted(set(value) - allowed):
-            self.fail(_join(path, key), "unknown field")
-        for key in required:
-            if key not in value:
-                self.fail(_join(path, key), "is required")
-        return value
-
-    def text(self, value: Any, path: str, max_length: int, *, required: bool = False
+    def text(self, value: Any, path: str, max_len: int, *, required: bool = False
              ) -> str | None:
         if value is None and not required:
             return ""
-        if not isinstance(value, str):
-            self.fail(path, "must be a string")
-            return None
-        if "\x00" in value:
-            self.fail(path, "must not contain NUL characters")
-            return None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            self.fail(path, "must be valid Unicode text")
-            return None
-        value = value.strip()
-        if required and not value:
-            self.fail(path, "must not be empty")
-            return None
-        if len(value) > max_length:
-            self.fail(path, f"is {len(value)} characters long; the limit is {max_length}")
-            return None
-        return value
+        return super().text(value, path, max_len, required=required)
 
     def parsed(self, value: Any, path: str, parser, max_length: int = MAX_TEXT) -> Any:
         """A string value through a CSV cell parser (URL, email, date, choice rules)."""
@@ -108,53 +74,14 @@ class _Checker:
             self.fail(path, str(exc))
             return None
 
-    def integer(self, value: Any, path: str, low: int, high: int) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-                isinstance(value, float) and not value.is_integer()):
-            self.fail(path, "must be a whole number or null")
-            return None
-        if not low <= value <= high:
-            self.fail(path, f"must lie between {low} and {high}")
-            return None
-        return int(value)
-
-    def number(self, value: Any, path: str, high: float) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(path, "must be a number or null")
-            return None
-        if not math.isfinite(float(value)) or not 0 <= value <= high:
-            self.fail(path, f"must lie between 0 and {high:g}")
-            return None
-        return float(value)
-
-    def array(self, value: Any, path: str, max_items: int = 200) -> list:
-        if not isinstance(value, list):
-            self.fail(path, "must be a JSON array")
-            return []
-        if len(value) > max_items:
-            self.fail(path, f"may have at most {max_items} entries")
-            return []
-        return value
-
-    def boolean(self, value: Any, path: str, *, nullable: bool) -> bool | None:
-        if value is None and nullable:
-            return None
-        if not isinstance(value, bool):
-            self.fail(path, "must be true or false" + (" or null" if nullable else ""))
-            return None
-        return value
+    def fields(self, value: Any, path: str, allowed: set[str], required: tuple[str, ...] = ()
+               ) -> dict | None:
+        """An object with keys from `allowed`, `required` among them."""
+        return self.obj(value, path, required, sorted(allowed - set(required)))
 
     def raise_if_failed(self) -> None:
-        if self.errors:
-            raise PayloadError(self.errors)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+        if self.problems:
+            raise PayloadError([FieldError(path, message) for path, message in self.problems])
 
 
 # ---------------------------------------------------------------------------------- vendors
@@ -164,7 +91,7 @@ def _contacts(c: _Checker, value: Any, path: str) -> tuple[ContactData, ...]:
     out = []
     for i, item in enumerate(c.array(value, path)):
         where = f"{path}[{i}]"
-        item = c.obj(item, where, {"name", "email", "phone", "title"}, ("name",))
+        item = c.fields(item, where, {"name", "email", "phone", "title"}, ("name",))
         if item is None:
             continue
         name = c.text(item.get("name"), f"{where}.name", max_len(VendorContact, "name"),
@@ -182,15 +109,15 @@ def _certifications(c: _Checker, value: Any, path: str) -> tuple[CertificationDa
     out = []
     for i, item in enumerate(c.array(value, path)):
         where = f"{path}[{i}]"
-        item = c.obj(item, where, {"name", "expires_on", "issuer"}, ("name",))
+        item = c.fields(item, where, {"name", "expires_on", "issuer"}, ("name",))
         if item is None:
             continue
         name = c.text(item.get("name"), f"{where}.name", max_len(Certification, "name"),
                       required=True)
         issuer = c.text(item.get("issuer"), f"{where}.issuer", max_len(Certification, "issuer"))
-        before = len(c.errors)
+        before = len(c.problems)
         expires = c.parsed(item.get("expires_on"), f"{where}.expires_on", csv_io.iso_date, 10)
-        if name is not None and issuer is not None and len(c.errors) == before:
+        if name is not None and issuer is not None and len(c.problems) == before:
             out.append(CertificationData(name, expires, issuer))
     return tuple(out)
 
@@ -199,7 +126,7 @@ def _integrations(c: _Checker, value: Any, path: str) -> tuple[IntegrationData, 
     out = []
     for i, item in enumerate(c.array(value, path)):
         where = f"{path}[{i}]"
-        item = c.obj(item, where, {"kind", "product", "notes"}, ("kind",))
+        item = c.fields(item, where, {"kind", "product", "notes"}, ("kind",))
         if item is None:
             continue
         kind = c.parsed(item.get("kind"), f"{where}.kind",
@@ -219,14 +146,14 @@ def vendor_fields(body: Any, *, partial: bool) -> dict[str, Any]:
     """
     c = _Checker()
     allowed = set(SCALAR_FIELDS) | set(LIST_FIELDS)
-    body = c.obj(body, "", allowed, () if partial else ("name",))
+    body = c.fields(body, "", allowed, () if partial else ("name",))
     if body is None:
         c.raise_if_failed()
     out: dict[str, Any] = {}
     for key, value in body.items():
         if key not in allowed:
             continue
-        before = len(c.errors)
+        before = len(c.problems)
         if key == "name":
             parsed = c.text(value, key, max_len_of("name"), required=True)
         elif key in _INTEGER_FIELDS:
@@ -239,7 +166,7 @@ def vendor_fields(body: Any, *, partial: bool) -> dict[str, Any]:
             parsed = _integrations(c, value, key)
         else:
             parsed = c.parsed(value, key, _VENDOR_PARSERS[key])
-        if len(c.errors) == before:
+        if len(c.problems) == before:
             out[key] = parsed
     c.raise_if_failed()
     return out
@@ -262,23 +189,23 @@ def vendor_record(fields: dict[str, Any], base: VendorData | None = None) -> Ven
 def case_study_fields(body: Any, *, partial: bool) -> dict[str, Any]:
     c = _Checker()
     allowed = set(CASE_STUDY_FIELDS)
-    body = c.obj(body, "", allowed, () if partial else ("title",))
+    body = c.fields(body, "", allowed, () if partial else ("title",))
     if body is None:
         c.raise_if_failed()
     out: dict[str, Any] = {}
     for key, value in body.items():
         if key not in allowed:
             continue
-        before = len(c.errors)
+        before = len(c.problems)
         if key == "title":
             parsed = c.text(value, key, max_len(CaseStudy, "title"), required=True)
         elif key in _INTEGER_FIELDS:
             parsed = c.integer(value, key, *_INTEGER_FIELDS[key])
         elif key in _NUMBER_FIELDS:
-            parsed = c.number(value, key, _NUMBER_FIELDS[key])
+            parsed = c.number(value, key, nullable=True, low=0, high=_NUMBER_FIELDS[key])
         else:
             parsed = c.parsed(value, key, _CASE_PARSERS[key])
-        if len(c.errors) == before:
+        if len(c.problems) == before:
             out[key] = parsed
     c.raise_if_failed()
     return out
@@ -303,7 +230,7 @@ class DecisionInput:
 
 def decision_input(body: Any) -> DecisionInput:
     c = _Checker()
-    body = c.obj(body, "", {"vendor_id", "rationale", "dissent"}, ("vendor_id", "rationale"))
+    body = c.fields(body, "", {"vendor_id", "rationale", "dissent"}, ("vendor_id", "rationale"))
     if body is None:
         c.raise_if_failed()
     vendor_id = c.integer(body.get("vendor_id"), "vendor_id", 1, 2**31 - 1)
@@ -335,7 +262,7 @@ RESERVED_OUTCOME_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS  # the outcome CS
 
 def outcome_input(body: Any) -> OutcomeInput:
     c = _Checker()
-    body = c.obj(body, "", set(RESERVED_OUTCOME_COLUMNS) | {"features"}, REQUIRED_COLUMNS)
+    body = c.fields(body, "", set(RESERVED_OUTCOME_COLUMNS) | {"features"}, REQUIRED_COLUMNS)
     if body is None:
         c.raise_if_failed()
     vendor = c.text(body.get("vendor"), "vendor", 200, required=True)
@@ -361,11 +288,8 @@ def outcome_input(body: Any) -> OutcomeInput:
                 c.fail(where, "this name is a column of its own, not a feature")
             elif key in features:
                 c.fail(where, "appears twice (names are compared ignoring case)")
-            elif isinstance(value, bool) or not isinstance(value, int | float) or (
-                    not math.isfinite(float(value))):
-                c.fail(where, "must be a number")
-            else:
-                features[key] = float(value)
+            elif (number := c.number(value, where)) is not None:
+                features[key] = number
     c.raise_if_failed()
     return OutcomeInput(vendor, program, bool(success), year, on_time, on_budget, notes,
                         features)

@@ -16,13 +16,12 @@ from typing import Any
 
 from flask import g, jsonify, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest
 
 from .. import scoring
 from ..access import evaluation_for, role_required
 from ..extensions import db
 from ..models import CaseStudy, Evaluation, MemberRole, Role, Status, Vendor
-from ..services import api_tokens, scoring_entry
+from ..services import api_tokens, json_check, scoring_entry
 from ..services import decisions as decision_service
 from ..services import dossier as dossier_service
 from ..services import evaluations as evaluation_service
@@ -135,12 +134,12 @@ def _require_if_match(record) -> None:
 
 
 def _body() -> Any:
+    """The JSON body, read so that the payload checker sees repeated keys and NaN/Infinity."""
     try:
-        data = request.get_json(force=True, silent=False)
-    except BadRequest:
+        return json_check.loads(request.get_data(cache=True).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError(400, "invalid_json", "The request body must be JSON "
                        "(Content-Type: application/json).") from None
-    return data
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

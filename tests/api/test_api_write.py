@@ -70,6 +70,13 @@ def test_vendor_validation_reports_every_field_and_saves_nothing(api, lead):
     assert_error(api.post("/api/v1/vendors", data="{not json", headers=lead,
                           content_type="application/json"), 400, "invalid_json")
     assert_error(api.post("/api/v1/vendors", json={"name": "Nul\x00Byte"}, headers=lead), 422)
+    # The one JSON checker (services/json_check.py): repeated keys and NaN are refused by path.
+    twice = assert_error(api.post("/api/v1/vendors", data='{"name": "A", "name": "B"}',
+                                  headers=lead, content_type="application/json"), 422)
+    assert {"field": "name", "message": "appears twice in the same object"} in twice["details"]
+    nan = assert_error(api.post("/api/v1/vendors", data='{"name": "C", "headcount": NaN}',
+                                headers=lead, content_type="application/json"), 422)
+    assert nan["details"][0]["field"] == "headcount"
     assert _count(Vendor) == before
 
 

@@ -13,6 +13,7 @@ from ...models import (
     Role,
     Status,
 )
+from .. import json_check
 
 FORMAT = "evaluator/evaluation@1"
 FORMAT_PREFIX = "evaluator/evaluation@"
@@ -131,29 +132,6 @@ class ImportResult:
 # --- JSON reading -------------------------------------------------------------------------------
 
 
-class _Object(dict):
-    """A JSON object that remembers keys it saw twice (json keeps the last one silently)."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-class _NonStandard:
-    """NaN / Infinity: Python's json accepts them; the format does not (reported by path)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
-    obj, dupes = _Object(), []
-    for key, value in pairs:
-        if key in obj:
-            dupes.append(key)
-        obj[key] = value
-    obj.duplicates = tuple(dupes)
-    return obj
-
-
 def load_json(raw: bytes | str) -> Any:
     """Decode UTF-8 JSON; syntax errors become an Issue with line and column."""
     if isinstance(raw, bytes):
@@ -164,7 +142,7 @@ def load_json(raw: bytes | str) -> Any:
                 [Issue(f"byte {exc.start}", "the file is not UTF-8 text")]
             ) from exc
     try:
-        return json.loads(raw, object_pairs_hook=_pairs, parse_constant=_NonStandard)
+        return json_check.loads(raw)
     except json.JSONDecodeError as exc:
         raise InterchangeError(
             [Issue(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")]

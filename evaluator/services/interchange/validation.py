@@ -10,7 +10,6 @@ terminal."""
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from ... import scoring
@@ -20,9 +19,10 @@ from ...models import (
 )
 from ...scoring.relevance import facet_weights
 from .. import users as user_service
+from ..json_check import JsonChecker, at
+from ..json_check import kind as _kind
 from .document import (
     _EMAIL,
-    _IDENT,
     DEFAULT_STATUS,
     EVIDENCE_TYPES,
     FORMAT,
@@ -39,31 +39,10 @@ from .document import (
     LensSpec,
     MemberSpec,
     ScoreSpec,
-    _NonStandard,
     load_json,
 )
 
 # --- validation ---------------------------------------------------------------------------------
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, _NonStandard):
-        return f"{value.text} (not valid JSON)"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
-
-
-def _at(path: str, key: str) -> str:
-    return f"{path}.{key}" if _IDENT.fullmatch(key) else f"{path}[{json.dumps(key)}]"
 
 
 def _norm(text: str) -> str:
@@ -71,75 +50,26 @@ def _norm(text: str) -> str:
     return text.strip().casefold()
 
 
-class _Checker:
-    """Collects issues while reading the document, so one run reports every problem."""
+class _Checker(JsonChecker):
+    """The shared JSON rules (services/json_check.py), reporting Issues, read field by field."""
 
     def __init__(self) -> None:
-        self.issues: list[Issue] = []
+        super().__init__(max_problems=MAX_ISSUES)
 
-    def fail(self, where: str, reason: str) -> None:
-        if len(self.issues) < MAX_ISSUES:
-            self.issues.append(Issue(where, reason))
+    @property
+    def issues(self) -> list[Issue]:
+        return [Issue(where, reason) for where, reason in self.problems]
 
-    def obj(self, value: Any, path: str, required: tuple[str, ...],
-            optional: tuple[str, ...] = ()) -> dict | None:
-        if not isinstance(value, dict):
-            self.fail(path, f"must be an object, got {_kind(value)}")
-            return None
-        for key in getattr(value, "duplicates", ()):
-            self.fail(_at(path, key), "appears twice in the same object")
-        allowed = required + optional
-        for key in value:
-            if key not in allowed:
-                self.fail(_at(path, key), f"unknown field (allowed: {', '.join(allowed)})")
-        for key in required:
-            if key not in value:
-                self.fail(_at(path, key), "is required")
-        return value
+    def field_array(self, obj: dict, key: str, path: str) -> list:
+        """obj[key] as a list; [] when absent."""
+        return self.array(obj[key], at(path, key)) if key in obj else []
 
-    def array(self, obj: dict, key: str, path: str) -> list:
-        if key not in obj:
-            return []
-        value = obj[key]
-        if not isinstance(value, list):
-            self.fail(_at(path, key), f"must be a list, got {_kind(value)}")
-            return []
-        return value
-
-    def text(self, obj: dict, key: str, path: str, *, max_len: int, required: bool = False,
-             default: str = "") -> str | None:
+    def field_text(self, obj: dict, key: str, path: str, *, max_len: int,
+                   required: bool = False, default: str = "") -> str | None:
+        """obj[key] as trimmed text; `default` when absent and optional."""
         if key not in obj:
             return None if required else default
-        value = obj[key]
-        where = _at(path, key)
-        if not isinstance(value, str):
-            self.fail(where, f"must be a string, got {_kind(value)}")
-            return None
-        value = value.strip()
-        if required and not value:
-            self.fail(where, "must not be empty")
-            return None
-        if len(value) > max_len:
-            self.fail(where, f"is {len(value)} characters long; at most {max_len} are allowed")
-            return None
-        return value
-
-    def number(self, value: Any, where: str, *, nullable: bool = False) -> float | None:
-        """A finite JSON number as float; None for null when allowed (else an issue)."""
-        if value is None and nullable:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(where, f"must be a number{' or null' if nullable else ''}, "
-                             f"got {_kind(value)}")
-            return None
-        try:
-            number = float(value)
-        except OverflowError:
-            number = math.inf
-        if not math.isfinite(number):
-            self.fail(where, "must be a finite number")
-            return None
-        return number
+        return self.text(obj[key], at(path, key), max_len, required=required)
 
 
 def parse_document(raw: bytes | str) -> EvaluationSpec:
@@ -164,8 +94,8 @@ def validate_document(data: Any) -> EvaluationSpec:
             reason = f"is required and must be {FORMAT!r} (is this an Evaluator evaluation file?)"
         raise InterchangeError([Issue("$.format", reason)])
 
-    title = c.text(top, "title", "$", max_len=200, required=True)
-    program_context = c.text(top, "program_context", "$", max_len=MAX_TEXT) or ""
+    title = c.field_text(top, "title", "$", max_len=200, required=True)
+    program_context = c.field_text(top, "program_context", "$", max_len=MAX_TEXT) or ""
     status = DEFAULT_STATUS
     if "status" in top:
         value = top["status"]
@@ -282,7 +212,7 @@ def _on_scale(scale: tuple[int, int] | None, value: float) -> bool:
 
 
 def _criteria(c: _Checker, top: dict, scale: tuple[int, int] | None) -> list[CriterionSpec]:
-    items = c.array(top, "criteria", "$")
+    items = c.field_array(top, "criteria", "$")
     if "criteria" in top and isinstance(top["criteria"], list) and not items:
         c.fail("$.criteria", "must list at least one criterion")
     out: list[CriterionSpec] = []
@@ -297,9 +227,9 @@ def _criteria(c: _Checker, top: dict, scale: tuple[int, int] | None) -> list[Cri
         if obj is None:
             complete = False
             continue
-        key = c.text(obj, "key", path, max_len=60, required=True)
-        name = c.text(obj, "name", path, max_len=200, required=True)
-        description = c.text(obj, "description", path, max_len=MAX_TEXT) or ""
+        key = c.field_text(obj, "key", path, max_len=60, required=True)
+        name = c.field_text(obj, "name", path, max_len=200, required=True)
+        description = c.field_text(obj, "description", path, max_len=MAX_TEXT) or ""
         weight = c.number(obj["weight"], f"{path}.weight") if "weight" in obj else None
         if weight is not None and weight < 0:
             c.fail(f"{path}.weight", f"must not be negative, got {obj['weight']!r}")
@@ -340,24 +270,24 @@ def _anchors(c: _Checker, obj: dict, path: str, scale: tuple[int, int] | None) -
         c.fail(where, f"must be an object mapping scale levels to text, got {_kind(value)}")
         return {}
     for key in getattr(value, "duplicates", ()):
-        c.fail(_at(where, key), "appears twice in the same object")
+        c.fail(at(where, key), "appears twice in the same object")
     out = {}
     for level, text in value.items():
-        at = _at(where, level)
+        spot = at(where, level)
         try:
             number = int(level)
         except ValueError:
-            c.fail(at, "anchor keys must be whole scale levels such as \"1\"")
+            c.fail(spot, "anchor keys must be whole scale levels such as \"1\"")
             continue
         if str(number) != level or not _on_scale(scale, number):
-            c.fail(at, f"is not a level of the scale {scale[0]}-{scale[1]}" if scale
+            c.fail(spot, f"is not a level of the scale {scale[0]}-{scale[1]}" if scale
                    else "anchor keys must be whole scale levels such as \"1\"")
             continue
         if not isinstance(text, str):
-            c.fail(at, f"must be a string, got {_kind(text)}")
+            c.fail(spot, f"must be a string, got {_kind(text)}")
             continue
         if len(text) > MAX_TEXT:
-            c.fail(at, f"is longer than {MAX_TEXT} characters")
+            c.fail(spot, f"is longer than {MAX_TEXT} characters")
             continue
         out[level] = text.strip()
     return out
@@ -366,10 +296,10 @@ def _anchors(c: _Checker, obj: dict, path: str, scale: tuple[int, int] | None) -
 def _vendors(c: _Checker, top: dict) -> tuple[list[str], dict[str, int]]:
     names: list[str] = []
     index: dict[str, int] = {}
-    for i, item in enumerate(c.array(top, "vendors", "$")):
+    for i, item in enumerate(c.field_array(top, "vendors", "$")):
         path = f"$.vendors[{i}]"
         obj = c.obj(item, path, ("name",))
-        name = c.text(obj, "name", path, max_len=200, required=True) if obj else None
+        name = c.field_text(obj, "name", path, max_len=200, required=True) if obj else None
         if name is None:
             continue
         if _norm(name) in index:
@@ -384,13 +314,13 @@ def _vendors(c: _Checker, top: dict) -> tuple[list[str], dict[str, int]]:
 def _members(c: _Checker, top: dict) -> list[MemberSpec]:
     out: list[MemberSpec] = []
     seen: set[str] = set()
-    for i, item in enumerate(c.array(top, "evaluators", "$")):
+    for i, item in enumerate(c.field_array(top, "evaluators", "$")):
         path = f"$.evaluators[{i}]"
         obj = c.obj(item, path, ("email",), ("name", "role"))
         if obj is None:
             continue
-        email = c.text(obj, "email", path, max_len=254, required=True)
-        name = c.text(obj, "name", path, max_len=120) or ""
+        email = c.field_text(obj, "email", path, max_len=254, required=True)
+        name = c.field_text(obj, "name", path, max_len=120) or ""
         role = obj.get("role", MemberRole.EVALUATOR.value)
         if role not in {r.value for r in MemberRole}:
             c.fail(f"{path}.role", "must be one of lead, evaluator, observer, got "
@@ -415,11 +345,11 @@ def _reference(c: _Checker, obj: dict, key: str, path: str, known: dict, what: s
     if key not in obj:
         return None
     if not isinstance(value, str):
-        c.fail(_at(path, key), f"must be a string, got {_kind(value)}")
+        c.fail(at(path, key), f"must be a string, got {_kind(value)}")
         return None
     found = known.get(_norm(value))
     if found is None:
-        c.fail(_at(path, key), f"{value!r} is not one of the file's {what}")
+        c.fail(at(path, key), f"{value!r} is not one of the file's {what}")
     return found
 
 
@@ -427,13 +357,13 @@ def _lenses(c: _Checker, top: dict, criteria: list[CriterionSpec]) -> list[LensS
     keys = [cr.key for cr in criteria]
     out: list[LensSpec] = []
     seen = {scoring.BASE_PROFILE}
-    for i, item in enumerate(c.array(top, "lenses", "$")):
+    for i, item in enumerate(c.field_array(top, "lenses", "$")):
         path = f"$.lenses[{i}]"
         obj = c.obj(item, path, ("name", "weights"), ("description",))
         if obj is None:
             continue
-        name = c.text(obj, "name", path, max_len=80, required=True)
-        description = c.text(obj, "description", path, max_len=MAX_TEXT) or ""
+        name = c.field_text(obj, "name", path, max_len=80, required=True)
+        description = c.field_text(obj, "description", path, max_len=MAX_TEXT) or ""
         if name is not None and name in seen:
             c.fail(f"{path}.name", f"{name!r} is reserved for the criteria's own weights"
                    if name == scoring.BASE_PROFILE else f"lens {name!r} is listed twice")
@@ -446,7 +376,7 @@ def _lenses(c: _Checker, top: dict, criteria: list[CriterionSpec]) -> list[LensS
         weights: dict[str, float] = {}
         ok = True
         for key, value in (raw or {}).items():
-            where = _at(f"{path}.weights", key)
+            where = at(f"{path}.weights", key)
             if key not in keys:
                 c.fail(where, f"unknown criterion {key!r} (criteria: {', '.join(keys)})")
                 ok = False
@@ -466,7 +396,7 @@ def _lenses(c: _Checker, top: dict, criteria: list[CriterionSpec]) -> list[LensS
                 c.fail(f"{path}.weights", str(exc))
                 ok = False
         for key in getattr(raw, "duplicates", ()):
-            c.fail(_at(f"{path}.weights", key), "appears twice in the same object")
+            c.fail(at(f"{path}.weights", key), "appears twice in the same object")
         if name is None or not ok or raw is None:
             continue
         seen.add(name)
@@ -480,14 +410,14 @@ def _conflicts(c: _Checker, top: dict, members: dict[str, MemberSpec],
     out: list[ConflictSpec] = []
     seen: set[tuple[str, int]] = set()
     emails = {_norm(e): e for e in members}
-    for i, item in enumerate(c.array(top, "conflicts", "$")):
+    for i, item in enumerate(c.field_array(top, "conflicts", "$")):
         path = f"$.conflicts[{i}]"
         obj = c.obj(item, path, ("evaluator", "vendor"), ("note",))
         if obj is None:
             continue
         email = _reference(c, obj, "evaluator", path, emails, "evaluators")
         vendor = _reference(c, obj, "vendor", path, vendors, "vendors")
-        note = c.text(obj, "note", path, max_len=MAX_TEXT) or ""
+        note = c.field_text(obj, "note", path, max_len=MAX_TEXT) or ""
         if email is None or vendor is None:
             continue
         if (email, vendor) in seen:
@@ -504,7 +434,7 @@ def _scores(c: _Checker, top: dict, scale: tuple[int, int] | None, keys: set[str
     out: list[ScoreSpec] = []
     seen: dict[tuple[str, int, str], int] = {}
     emails = {_norm(e): e for e in members}
-    for i, item in enumerate(c.array(top, "scores", "$")):
+    for i, item in enumerate(c.field_array(top, "scores", "$")):
         path = f"$.scores[{i}]"
         obj = c.obj(item, path, ("evaluator", "vendor", "criterion"),
                     ("value", "insufficient_evidence", "rationale", "evidence"))
@@ -543,7 +473,7 @@ def _scores(c: _Checker, top: dict, scale: tuple[int, int] | None, keys: set[str
                                     "\"insufficient_evidence\": true (a missing score is "
                                     "simply left out of the file)")
             abstain = None
-        rationale = c.text(obj, "rationale", path, max_len=MAX_RATIONALE) or ""
+        rationale = c.field_text(obj, "rationale", path, max_len=MAX_RATIONALE) or ""
         evidence = _evidence(c, obj, path)
         if email is None or vendor is None or criterion is None or abstain is None:
             continue
@@ -563,7 +493,7 @@ def _scores(c: _Checker, top: dict, scale: tuple[int, int] | None, keys: set[str
 
 def _evidence(c: _Checker, obj: dict, path: str) -> tuple[tuple[str, int], ...]:
     out: list[tuple[str, int]] = []
-    for j, item in enumerate(c.array(obj, "evidence", path)):
+    for j, item in enumerate(c.field_array(obj, "evidence", path)):
         where = f"{path}.evidence[{j}]"
         ref = c.obj(item, where, ("type", "id"))
         if ref is None or "type" not in ref or "id" not in ref:
