@@ -102,7 +102,12 @@ def register(app: Flask) -> None:
         click.echo(f"  ROC AUC      {_interval(m['auc'])}; chance 0.50")
         click.echo(f"  Brier score  {_interval(m['brier'])}; base rate alone "
                    f"{_fmt(m['brier_baseline']['mean'], 3)}")
-        click.echo(f"  Improvement on the base rate {_interval(m['brier_skill'])}")
+        gain = m["brier_skill"]
+        shown = "n/a" if gain["mean"] is None else f"{gain['mean']:.0%}"
+        if gain["ci95"]:
+            shown += f" (95 % interval {gain['ci95'][0]:.0%} to {gain['ci95'][1]:.0%})"
+        click.echo(f"  Improvement on the base rate {shown}; a skill verdict needs the interval "
+                   "above 0")
         click.echo(f"  Calibration slope {_interval(m['calibration']['slope'])}; ideal 1.00")
         click.echo("  Calibration-in-the-large "
                    f"{_interval(m['calibration']['in_the_large_points'])} points "
@@ -126,4 +131,7 @@ def register(app: Flask) -> None:
             m = model.metrics
             click.echo(f"v{model.version}  {model.trained_at:%Y-%m-%d %H:%M}  n={model.n_programs}"
                        f"  AUC {_fmt(m['auc']['mean'])}  Brier {_fmt(m['brier']['mean'], 3)}"
-                       f"  skill {m['skill']}" + ("  ACTIVE" if model.is_active else ""))
+                       f"  skill {m['skill']}"
+                       + ("  (predictions withheld)" if outcome_service.withheld_reason(model)
+                          else "")
+                       + ("  ACTIVE" if model.is_active else ""))

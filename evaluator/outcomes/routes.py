@@ -9,7 +9,7 @@ from ..access import evaluation_for, role_required
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import OutcomeModel, Role
-from ..scoring.outcome import MIN_PER_OUTCOME, MIN_PROGRAMS, OutcomeModelError
+from ..scoring.outcome import MIN_PER_OUTCOME, MIN_PROGRAMS, VALIDATION_VERSION, OutcomeModelError
 from ..services import outcomes as outcome_service
 from . import bp
 from .chart import calibration_svg
@@ -109,6 +109,7 @@ def _model_page(model: OutcomeModel | None):
         withheld=outcome_service.withheld_reason(model) if model else None,
         chart=calibration_svg(model.metrics["calibration"]["bins"]) if model else None,
         labels=labels, form=EmptyForm(), min_programs=MIN_PROGRAMS,
+        validation_version=VALIDATION_VERSION,
         min_per_outcome=MIN_PER_OUTCOME,
     )
 

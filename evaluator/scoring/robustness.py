@@ -29,7 +29,7 @@ import numpy as np
 from .domain import EvaluatorId, VendorId, vendor_sort_key
 from .errors import InvalidSampling
 from .matrix import ScoreMatrix, drop_evaluator
-from .ranking import TIE_TOLERANCE, Ranking, rank_matrix, score_arrays
+from .ranking import TIE_TOLERANCE, Ranking, score_arrays
 
 #: Dirichlet concentration: alpha_k = concentration * w_k. With 100, a share of 0.30 varies
 #: with a standard deviation of about 0.045 (sqrt(w(1-w)/(c+1))): "roughly +-5 points".
@@ -146,19 +146,25 @@ def sample_evaluator_weights(n_evaluators: int, *, samples: int, seed: int) -> n
     return np.random.default_rng([seed, 2]).dirichlet(np.ones(n_evaluators), size=samples)
 
 
-def _sampled_points(values: np.ndarray, present: np.ndarray, g: np.ndarray, scale_min: float,
-                    span: float) -> np.ndarray:
-    """(S, n, K) cell means 0-100 under evaluator weights g (S, E); values (E, n, K) filled 0.
+def _sampled_utilities(values: np.ndarray, present: np.ndarray, g: np.ndarray, w: np.ndarray,
+                       scale_min: float, span: float) -> np.ndarray:
+    """(S, n) scores 0-100 under evaluator weights g (S, E) and criterion shares w (S, K).
 
-    A cell's mean is the g-weighted mean of the evaluators who scored it; a cell nobody scored
-    is 0 (only criteria with share 0 can have such cells for eligible vendors).
+    values / present: (E, n*K), values filled with 0 where an evaluator gave none. A cell's
+    mean is the g-weighted mean of the evaluators who scored it; the bootstrap weights sum to 1,
+    so without empty cells no denominator is needed. A cell nobody scored counts 0, which only
+    happens on criteria with share 0 for a competing vendor. The 0-100 mapping is linear, so it
+    is applied after the weighted sum (shares sum to 1): one batched product per sample.
     """
-    E, n, K = values.shape
-    num = (g @ values.reshape(E, n * K)).reshape(-1, n, K)
-    den = (g @ present.reshape(E, n * K)).reshape(-1, n, K)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(den > 0, num / den, np.nan)
-    return np.nan_to_num(100.0 * (means - scale_min) / span, nan=0.0)
+    n_cells = values.shape[1]
+    K = w.shape[1]
+    means = g @ values  # (S, n*K)
+    if not present.all():
+        den = g @ present  # one product and an in-place division beat fixing columns by index
+        np.maximum(den, 1e-300, out=den)  # a cell nobody scored: 0 / tiny = 0
+        means /= den
+    raw = np.matmul(means.reshape(len(g), n_cells // K, K), w[:, :, None])[:, :, 0]
+    return 100.0 * (raw - scale_min * w.sum(axis=1, keepdims=True)) / span
 
 
 def robustness(
@@ -194,7 +200,7 @@ def robustness(
         # ids, so relabelling the evaluators cannot change a single figure.
         canonical = sorted(range(n_eval), key=lambda e: tuple(
             np.nan_to_num(matrix.values[e].ravel(), nan=-1.0).tolist()))
-        raw = matrix.values[canonical][:, rows, :]
+        raw = matrix.values[canonical][:, rows, :].reshape(n_eval, -1)
         present = (~np.isnan(raw)).astype(float)
         filled = np.nan_to_num(raw, nan=0.0)
     else:
@@ -207,9 +213,8 @@ def robustness(
     for first in range(0, samples, step):
         chunk = weights[first : first + step]
         if resampled:
-            points = _sampled_points(filled, present, g_all[first : first + step],
-                                     float(matrix.scale.min), float(matrix.scale.span))
-            utilities = np.einsum("snk,sk->sn", points, chunk)
+            utilities = _sampled_utilities(filled, present, g_all[first : first + step], chunk,
+                                           float(matrix.scale.min), float(matrix.scale.span))
         else:
             utilities = chunk @ fixed.T  # (chunk, n): scores 0-100 under each sampled vector
         probabilities += rank_probabilities(utilities) * (len(chunk) / samples)
@@ -247,18 +252,36 @@ class EvaluatorDrop:
 
 def leave_one_evaluator_out(matrix: ScoreMatrix, ranking: Ranking) -> tuple[EvaluatorDrop, ...]:
     """Re-rank with each evaluator left out in turn (same weights). Empty with one evaluator or
-    no winner: there is nobody to leave out, or nothing to survive."""
+    no winner: there is nobody to leave out, or nothing to survive.
+
+    Only the scores, knockouts and gaps are recomputed (score_arrays), not the full Ranking
+    with its spreads: the same rules as rank_matrix (open vendors first, competition ranks
+    within TIE_TOLERANCE, knocked-out vendors after them, ties in vendor order).
+    """
     if len(matrix.evaluators) < 2 or ranking.winner is None:
         return ()
     shares = np.array([ranking.weights[k] for k in matrix.keys])
-    leader = ranking.winner
+    leader = matrix.vendors.index(ranking.winner)
     out = []
     for evaluator in matrix.evaluators:
-        without = rank_matrix(drop_evaluator(matrix, evaluator), shares)
-        result = without.result(leader)
-        out.append(EvaluatorDrop(evaluator, without.winners,
-                                 set(without.winners) != set(ranking.winners),
-                                 result.rank, result.score))
+        arrays = score_arrays(drop_evaluator(matrix, evaluator), shares)
+        knocked = arrays.knocked.any(axis=1)
+        open_ = ~arrays.incomplete & ~knocked
+        scores = arrays.scores
+        winners: tuple[VendorId, ...] = ()
+        if open_.any():
+            top = np.nanmax(np.where(open_, scores, np.nan))
+            winners = tuple(sorted((v for i, v in enumerate(matrix.vendors)
+                                    if open_[i] and top - scores[i] <= TIE_TOLERANCE),
+                                   key=vendor_sort_key))
+        rank = None
+        if not arrays.incomplete[leader]:
+            group = open_ if open_[leader] else (~arrays.incomplete & knocked)
+            ahead = group & (scores - scores[leader] > TIE_TOLERANCE)
+            rank = int(ahead.sum()) + 1 + (0 if open_[leader] else int(open_.sum()))
+        score = None if arrays.incomplete[leader] else float(scores[leader])
+        out.append(EvaluatorDrop(evaluator, winners, set(winners) != set(ranking.winners),
+                                 rank, score))
     return tuple(out)
 
 

@@ -18,6 +18,7 @@ from evaluator.scoring import (
     robustness,
     share_vector,
 )
+from evaluator.scoring.matrix import drop_evaluator
 from evaluator.scoring.report import recommend
 from evaluator.scoring.robustness import leave_one_evaluator_out, sample_evaluator_weights
 
@@ -138,3 +139,27 @@ def test_a_vendor_below_the_leader_in_every_evaluators_scores_never_ranks_first(
     result = robustness(m, r, samples=300, seed=seed)
     assert result.p_rank1 == {"top": 1.0, "low": 0.0}
     assert all(not d.winner_changes for d in leave_one_evaluator_out(m, r))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=12, max_size=12),
+             min_size=2, max_size=4),
+    st.integers(0, 1),
+)
+def test_leave_one_evaluator_out_agrees_with_a_full_re_ranking(rows, knockout):
+    """The cheap re-ranking gives the winners and the leader's rank and score that
+    rank_matrix gives on the matrix without that evaluator (gaps and knockouts included)."""
+    criteria = [Criterion("x", weight=2, knockout_below=2 if knockout else None),
+                Criterion("y", weight=1), Criterion("z", weight=1)]
+    vendors = ["A", "B", "C", "D"]
+    scores = [ScoreValue(f"e{e}", vendors[i // 3], criteria[i % 3].key, value)
+              for e, row in enumerate(rows) for i, value in enumerate(row) if value is not None]
+    m = build_score_matrix(Scale(), criteria, vendors, scores)
+    r = rank_matrix(m, share_vector(m.criteria))
+    for drop in leave_one_evaluator_out(m, r):
+        full = rank_matrix(drop_evaluator(m, drop.evaluator), share_vector(m.criteria))
+        assert set(drop.winners) == set(full.winners)
+        leader = full.result(r.winner)
+        assert drop.leader_rank == leader.rank
+        assert drop.leader_score == (None if leader.score is None else pytest.approx(leader.score))
