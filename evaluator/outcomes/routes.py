@@ -31,13 +31,14 @@ def _index_page(import_form=None, confirm_form=None, preview=None, import_errors
     )
     page = outcome_service.list_programs(
         db.session, flt, page=request.args.get("page", 1, type=int) or 1)
+    active = outcome_service.active_model(db.session)
     return render_template(
         "outcomes/index.html", page=page, flt=flt, labels=outcome_service.criterion_labels(
             db.session),
         import_form=import_form or ImportForm(), confirm_form=confirm_form, preview=preview,
         import_errors=import_errors or [],
         awaiting=outcome_service.decided_evaluations_for(db.session, current_user),
-        active=outcome_service.active_model(db.session),
+        active=active, active_withheld=outcome_service.withheld_reason(active) if active else None,
     ), status
 
 
@@ -134,8 +135,10 @@ def train():
     except OutcomeModelError as exc:
         flash(str(exc), "error")
         return redirect(url_for("outcomes.model"))
+    auc = model.metrics["auc"]["mean"]
     flash(f"Model version {model.version} trained and active: cross-validated AUC "
-          f"{model.metrics['auc']['mean']:.2f}. {model.metrics['skill_text']}", "success")
+          f"{'not estimable' if auc is None else f'{auc:.2f}'}. {model.metrics['skill_text']}",
+          "success")
     return redirect(url_for("outcomes.model"))
 
 

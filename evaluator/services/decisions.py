@@ -42,6 +42,16 @@ def snapshot_of(evaluation: Evaluation, scores, ranking: dict[str, Any]) -> dict
     }
 
 
+def inputs_unchanged(frozen: dict[str, Any], now: dict[str, Any]) -> bool:
+    """The criteria, weights, lenses and submitted scores are those the decision froze.
+
+    When they are and the digests still differ, only the computed ranking moved: the analysis
+    method changed since (e.g. p_rank1 began to resample the evaluators), not the evidence.
+    """
+    return ({k: v for k, v in frozen.items() if k != "ranking"}
+            == {k: v for k, v in now.items() if k != "ranking"})
+
+
 def digest(snapshot: dict[str, Any]) -> str:
     canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -102,6 +112,7 @@ def verify(session: Session, evaluation: Evaluation,
         "snapshot_intact": stored_ok,
         "rerun_sha256": now_digest,
         "reproduced": now_digest == decision.snapshot_sha256,
+        "inputs_unchanged": inputs_unchanged(decision.snapshot, now),
         "winner_then": decision.snapshot.get("ranking", {}).get("winner"),
         "winner_now": now["ranking"].get("winner"),
     }

@@ -170,6 +170,7 @@ def _decision(session: Session, evaluation: Evaluation, ranking: dict[str, Any],
         "decided_by": decision.decided_by.display_name if decision.decided_by else "unknown",
         "decided_at": decision.decided_at, "sha256": decision.snapshot_sha256,
         "reproduced": decision_service.digest(snapshot) == decision.snapshot_sha256,
+        "inputs_unchanged": decision_service.inputs_unchanged(decision.snapshot, snapshot),
         "matches_ranking": decision.vendor_id == ranking["winner"],
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 
 import pytest
@@ -200,6 +201,34 @@ def test_recorded_decision_appears_and_is_reproduced(client, demo):
     assert "Finance prefers a cheaper partner." in text
     assert "differs from the ranking's leader" in text.lower()  # Acme is second, not first
     assert "is reproduced by the current scores" in text
+
+
+def test_a_decision_frozen_under_the_older_method_is_told_apart_from_changed_scores(client, demo):
+    """A snapshot whose ranking was computed by the weight-only p_rank1 (before evaluators were
+    resampled) rests on the same scores: verify and the memo say so instead of "changed"."""
+    admin = _admin()
+    decision = decision_service.record_decision(
+        db.session, demo, admin, None, vendor_id=demo.shortlist[0].vendor_id,
+        rationale="Acme showed the most candid handling of setbacks in references.", dissent="")
+    old = json.loads(json.dumps(decision.snapshot))
+    for vendor in old["ranking"]["vendors"]:
+        vendor.pop("p_beats_leader")
+    for key in ("resamples", "statistically_tied", "tied_share", "leader_margin_ci95",
+                "leave_one_evaluator_out"):
+        old["ranking"]["sensitivity"].pop(key)
+    decision.snapshot, decision.snapshot_sha256 = old, decision_service.digest(old)
+    db.session.commit()
+    result = decision_service.verify(db.session, demo)
+    assert result["snapshot_intact"] and not result["reproduced"]
+    assert result["inputs_unchanged"]
+    text = pdf_text(_download(client, demo.id, "cto@example.com").data)
+    assert "rests on the same scores and weights as today" in text
+    assert "is no longer reproduced" not in text
+    score = db.session.scalars(select(Score).where(Score.evaluation_id == demo.id,
+                                                   Score.submitted.is_(True))).first()
+    score.value = 1.0 if score.value != 1.0 else 2.0
+    db.session.commit()
+    assert not decision_service.verify(db.session, demo)["inputs_unchanged"]
 
 
 # ------------------------------------------------------------------------ recommendation

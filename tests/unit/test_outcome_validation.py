@@ -211,3 +211,17 @@ def test_the_calibrated_model_keeps_the_regressions_order(seed, n):
     p = params.predict_proba(X)
     order = np.argsort(z)
     assert np.all(np.diff(p[order]) >= -1e-12)  # probabilities rise with the regression score
+
+
+def test_every_fold_unscorable_gives_no_auc_and_no_skill():
+    # Leave-one-vendor-out over 6 vendors whose programs all share one outcome: no test fold
+    # holds a successful and an unsuccessful program, so there is no AUC at all.
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 2))
+    y = np.repeat([1, 1, 1, 0, 0, 0], 10)
+    groups = np.repeat(list("abcdef"), 10)
+    model = core.train(X, y, groups, ["f0", "f1"], n_splits=6, **QUICK)
+    assert model.metrics["splits"]["method"] == "leave-one-vendor-out"
+    assert model.metrics["auc"]["mean"] is None and model.metrics["auc"]["ci95"] is None
+    assert model.metrics["splits"]["unscorable_folds"] == 6 == model.metrics["splits"]["total_folds"]
+    assert model.metrics["skill"] == "none" and model.effects == []
