@@ -155,7 +155,7 @@ def rank_acceptability(ranking: Any) -> Markup:
         said.append(f"{name}: {', '.join(ranks)}")
     bottom = top + len(vendors) * ROW + 4
     ticks = [(X0 + t / 100 * scale, f"{t}%") for t in range(0, 101, 25)]
-    parts.insert(0, axis(X0, X1, top, bottom, ticks, "Share of weight samples (100% = all)"))
+    parts.insert(0, axis(X0, X1, top, bottom, ticks, "Share of draws (100% = all)"))
     desc = ("Probability of each rank when the weights vary around their agreed values: "
             + "; ".join(said) + ".")
     return document("acceptability", ACCEPT_TITLE, desc, "".join(parts), bottom + 40)
