@@ -7,6 +7,9 @@ the same rules as the pages: access.evaluation_for (non-members get 404), role_r
 register edits, the blind rule of scoring_entry. Errors are {"error": {"code", "message",
 "details"?}}. Single records carry an ETag ("v<version>"); updates need If-Match (428 without,
 412 when stale).
+
+Over 400 lines on purpose: every /api/v1 route with its error mapping in one place, matching
+openapi.py entry for entry; parsing lives in payloads.py and JSON shapes in reads.py.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ reported with its line and column, and only a clean file is written, in one tran
 match existing records on a natural key (vendor name, ignoring case; case study: vendor + title),
 so importing the same file twice changes nothing the second time. A column missing from the file
 leaves that field of existing records untouched.
+
+Over 400 lines on purpose: the column rules, the checking pass and the writing pass of both
+kinds (vendors, case studies) must agree cell for cell, and read best side by side.
 """
 
 from __future__ import annotations

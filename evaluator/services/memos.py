@@ -8,6 +8,9 @@ pure scoring core and plain Python, so the cost does not grow in queries with th
 The memo's fingerprint is a SHA-256 of the canonical inputs (docs in `fingerprint_payload`): the
 same inputs always give the same fingerprint, and any changed score, weight, lens, rationale,
 cited evidence text or decision gives a different one. It never includes the time or the reader.
+
+Over 400 lines on purpose: loading, the fingerprint and the memo's sections are one use case
+whose parts must stay in step (a field shown must be a field fingerprinted).
 """
 
 from __future__ import annotations

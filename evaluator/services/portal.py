@@ -7,6 +7,9 @@ the hash is the unique lookup key. Every failure (unknown, altered, expired, rev
 wrong section) gives the caller the same None, so the page cannot tell them apart.
 
 Drafts live in PortalSubmission as JSON until a lead reviews them (services.portal_review).
+
+Over 400 lines on purpose: the link's security rules and each section's draft rules are checked
+together on every request; the lead's side already lives apart in portal_review.
 """
 
 from __future__ import annotations
