@@ -22,6 +22,7 @@ from evaluator.models import (
 from evaluator.scoring.outcome import InsufficientData, OutcomeModelError
 from evaluator.scoring.report import ranking_object
 from evaluator.services import analysis as analysis_service
+from evaluator.services import outcome_import
 from evaluator.services import outcomes as service
 from evaluator.services.demo import seed_demo
 from evaluator.services.outcomes import dossier_features
@@ -64,7 +65,7 @@ def decide(evaluation: Evaluation, *, snapshot: dict | None = None) -> Decision:
 def test_import_stores_every_row_with_features_and_vendor_match(app):
     seed_demo(db.session)
     before = count()
-    preview = service.import_outcomes(db.session, GOOD.encode("utf-8-sig"))
+    preview = outcome_import.import_outcomes(db.session, GOOD.encode("utf-8-sig"))
     assert len(preview.rows) == 2 and preview.features == ["setbacks", "team_size"]
     db.session.expire_all()
     acme = db.session.scalar(select(PastProgram).where(PastProgram.program == "Ledger migration"))
@@ -87,8 +88,8 @@ def test_bad_rows_are_all_reported_by_line_and_column_and_nothing_is_saved(app):
         "A,p1,0,2020,2\n"
         "B,P5,1\n"
     )
-    with pytest.raises(service.OutcomeImportError) as info:
-        service.import_outcomes(db.session, bad)
+    with pytest.raises(outcome_import.OutcomeImportError) as info:
+        outcome_import.import_outcomes(db.session, bad)
     found = {(e.line, e.column) for e in info.value.errors}
     assert found == {(3, "success"), (4, "vendor"), (4, "year"), (5, "setbacks"),
                      (6, "program"), (7, None)}
@@ -100,14 +101,14 @@ def test_bad_rows_are_all_reported_by_line_and_column_and_nothing_is_saved(app):
 
 
 def test_header_problems_and_duplicates_of_recorded_programs(app):
-    with pytest.raises(service.OutcomeImportError) as info:
-        service.import_outcomes(db.session, "vendor,program,score,score\nA,B,1,2\n")
+    with pytest.raises(outcome_import.OutcomeImportError) as info:
+        outcome_import.import_outcomes(db.session, "vendor,program,score,score\nA,B,1,2\n")
     messages = [str(e) for e in info.value.errors]
     assert any("column 'success': required column is missing" in m for m in messages)
     assert any("column 'score': this column appears twice" in m for m in messages)
-    service.import_outcomes(db.session, GOOD)
-    with pytest.raises(service.OutcomeImportError) as info:
-        service.import_outcomes(db.session, GOOD.replace("CRM rollout", "New one"))
+    outcome_import.import_outcomes(db.session, GOOD)
+    with pytest.raises(outcome_import.OutcomeImportError) as info:
+        outcome_import.import_outcomes(db.session, GOOD.replace("CRM rollout", "New one"))
     assert [str(e) for e in info.value.errors] == [
         "line 2, column 'program': 'Ledger migration' by 'Acme Delivery' is already recorded"]
     assert count() == 2
@@ -136,7 +137,7 @@ def test_cli_import_outcomes(app, tmp_path):
 
 
 def test_training_refuses_too_little_data_and_saves_nothing(app):
-    service.import_outcomes(db.session, GOOD)
+    outcome_import.import_outcomes(db.session, GOOD)
     with pytest.raises(InsufficientData, match="at least 30 past programs"):
         service.train_model(db.session, **FAST)
     db.session.rollback()
@@ -164,7 +165,7 @@ def test_demo_data_trains_and_every_version_is_kept(app):
 
 def test_real_programs_replace_the_demo_set(app):
     seed_demo(db.session)
-    service.import_outcomes(db.session, GOOD)
+    outcome_import.import_outcomes(db.session, GOOD)
     programs, demo = service.training_programs(db.session)
     assert not demo and len(programs) == 2
     with pytest.raises(InsufficientData, match="Demo programs are not counted"):

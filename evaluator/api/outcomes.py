@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import PastProgram
-from ..services import outcomes as outcome_service
+from ..services import outcome_import
 from .payloads import RESERVED_OUTCOME_COLUMNS, FieldError, OutcomeInput, PayloadError
 
 
@@ -38,8 +38,8 @@ def _csv(item: OutcomeInput) -> str:
 def create_outcome(session: Session, item: OutcomeInput) -> PastProgram:
     """Record one past program; PayloadError (nothing saved) when the importer refuses it."""
     try:
-        outcome_service.import_outcomes(session, _csv(item))
-    except outcome_service.OutcomeImportError as exc:
+        outcome_import.import_outcomes(session, _csv(item))
+    except outcome_import.OutcomeImportError as exc:
         raise PayloadError([
             FieldError(_field(e.column), e.message) for e in exc.errors
         ]) from None

@@ -17,7 +17,7 @@ from ..services import csv_io
 from ..services.dossier import CASE_STUDY_FIELDS, CaseStudyData
 from ..services.dossier_import import CASE_STUDY_COLUMNS, MAX_TEXT, VENDOR_COLUMNS
 from ..services.json_check import JsonChecker
-from ..services.outcomes import MAX_FEATURES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from ..services.outcome_import import MAX_FEATURES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from ..services.vendors import (
     INTEGRATION_KINDS,
     LIST_FIELDS,

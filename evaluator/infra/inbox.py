@@ -25,8 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import InboxImport
-from ..services import csv_io, dossier_import
-from ..services import outcomes as outcome_service
+from ..services import csv_io, dossier_import, outcome_import
 
 KIND_ORDER = ("vendors", "case-studies", "outcomes")  # vendors first: case studies name them
 PROCESSED, FAILED = "processed", "failed"
@@ -86,8 +85,8 @@ def _import(session: Session, kind: str, data: bytes, encoding: str) -> str:
     """Import and return the summary; raise ValueError with the report text on refusal."""
     if kind == "outcomes":
         try:
-            preview = outcome_service.import_outcomes(session, data)
-        except outcome_service.OutcomeImportError as exc:
+            preview = outcome_import.import_outcomes(session, data)
+        except outcome_import.OutcomeImportError as exc:
             session.rollback()
             raise ValueError("\n".join(str(e) for e in exc.errors)) from None
         return (f"{len(preview.rows)} past programs imported ({preview.successes} successes, "

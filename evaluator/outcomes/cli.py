@@ -12,6 +12,7 @@ from flask import Flask
 from ..audit import acting_as
 from ..extensions import db
 from ..scoring.outcome import OutcomeModelError
+from ..services import outcome_import
 from ..services import outcomes as outcome_service
 
 
@@ -41,11 +42,11 @@ def register(app: Flask) -> None:
         with acting_as(None, "cli"):
             try:
                 if dry_run:
-                    preview = outcome_service.parse_outcomes_csv(db.session, data)
+                    preview = outcome_import.parse_outcomes_csv(db.session, data)
                 else:
-                    preview = outcome_service.import_outcomes(db.session, data)
-            except outcome_service.OutcomeImportError as exc:
-                lines = [str(e) for e in exc.errors[:outcome_service.MAX_ERRORS_SHOWN]]
+                    preview = outcome_import.import_outcomes(db.session, data)
+            except outcome_import.OutcomeImportError as exc:
+                lines = [str(e) for e in exc.errors[:outcome_import.MAX_ERRORS_SHOWN]]
                 if len(exc.errors) > len(lines):
                     lines.append(f"... and {len(exc.errors) - len(lines)} more")
                 raise click.ClickException(

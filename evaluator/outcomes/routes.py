@@ -10,7 +10,9 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..models import OutcomeModel, Role
 from ..scoring.outcome import MIN_PER_OUTCOME, MIN_PROGRAMS, VALIDATION_VERSION, OutcomeModelError
+from ..services import outcome_import
 from ..services import outcomes as outcome_service
+from ..services.errors import OutcomeError
 from . import bp
 from .chart import calibration_svg
 from .forms import ConfirmImportForm, ImportForm, OutcomeForm
@@ -61,10 +63,10 @@ def import_csv():
         return _index_page(import_form=form, status=400)
     try:
         if direct:
-            preview = outcome_service.import_outcomes(db.session, data)
+            preview = outcome_import.import_outcomes(db.session, data)
         else:
-            preview = outcome_service.parse_outcomes_csv(db.session, data)
-    except outcome_service.OutcomeImportError as exc:
+            preview = outcome_import.parse_outcomes_csv(db.session, data)
+    except outcome_import.OutcomeImportError as exc:
         return _index_page(import_form=form, import_errors=exc.errors, status=400)
     if direct:
         flash(f"Imported {len(preview.rows)} past programs ({preview.successes} successes).",
@@ -90,7 +92,7 @@ def record(evaluation_id: int):
                 db.session, evaluation, success=form.success.data == "1",
                 on_time=_flag(form.on_time.data), on_budget=_flag(form.on_budget.data),
                 notes=form.notes.data or "")
-        except outcome_service.OutcomeError as exc:
+        except OutcomeError as exc:
             flash(str(exc), "error")
         else:
             flash(f"Outcome of \u201c{evaluation.title}\u201d saved. It will count when the "
@@ -149,7 +151,7 @@ def activate(model_id: int):
         abort(400)
     try:
         model = outcome_service.activate_model(db.session, model_id)
-    except outcome_service.OutcomeError:
+    except OutcomeError:
         abort(404)
     flash(f"Model version {model.version} is now the active model.", "success")
     return redirect(url_for("outcomes.model"))

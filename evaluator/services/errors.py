@@ -15,6 +15,10 @@ class ConcurrentEdit(WorkflowError):
     """Someone else saved this first; the caller keeps the user's input to retry."""
 
 
+class OutcomeError(ValueError):
+    """A request about outcomes that cannot be carried out as given (message for the user)."""
+
+
 class EvaluationNotFound(LookupError):
     """No evaluation with that id."""
 

@@ -33,7 +33,7 @@ from evaluator.services import (
     dossier,
     dossier_import,
     interchange,
-    outcomes,
+    outcome_import,
     scoring_entry,
     setup,
     users,
@@ -134,7 +134,7 @@ def record_decision(s):
 
 
 def import_outcomes(s):
-    outcomes.import_outcomes(s, "vendor,program,success,setbacks\n"
+    outcome_import.import_outcomes(s, "vendor,program,success,setbacks\n"
                                 "Unit Vendor A,Billing rebuild,1,4\n"
                                 "Unit Vendor B,CRM rollout,0,2\n")
 
