@@ -2,10 +2,12 @@
 
 from .evaluations import (
     Conflict,
+    ConflictResolution,
     CriteriaTemplate,
     Decision,
     Evaluation,
     EvaluationCriterion,
+    EvidenceRule,
     Lens,
     MemberRole,
     Membership,
@@ -42,7 +44,8 @@ __all__ = [
     "InvitationStatus", "PortalInvitation", "PortalSection", "PortalSubmission",
     "ClaimType", "ReferenceCheck", "ReferenceClaim", "Verdict",
     "ApiToken", "DeliveryStatus", "InboxImport", "TokenScope", "Webhook", "WebhookDelivery",
-    "AuditEvent", "CaseStudy", "Certification", "Conflict", "CriteriaTemplate", "Decision",
+    "AuditEvent", "CaseStudy", "Certification", "Conflict", "ConflictResolution", "CriteriaTemplate",
+    "Decision", "EvidenceRule",
     "Evaluation", "EvaluationCriterion", "Integration", "Interview", "InterviewAnswer",
     "InterviewGuide", "InterviewQuestion", "Lens", "MemberRole", "Membership", "OutcomeModel",
     "PastProgram", "Role", "Score", "ShortlistEntry", "Status", "TemplateCriterion", "User",

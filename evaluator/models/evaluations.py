@@ -27,8 +27,33 @@ from .vendors import Vendor
 class Status(StrEnum):
     DRAFT = "draft"
     SCORING = "scoring"
-    REVIEW = "review"
+    REVIEW = "review"  # scoring closed: the independent scores are final
+    MODERATION = "moderation"  # the lead's moderation round: reasoned, recorded revisions
     DECIDED = "decided"
+
+
+class EvidenceRule(StrEnum):
+    """Which scores must cite evidence before an evaluator can submit (docs/scoring.md)."""
+
+    EXTREMES = "extremes"  # scores at either end of the scale, and every knockout score
+    EVERY = "every"  # every score
+    NONE = "none"  # citations optional
+
+    @property
+    def label(self) -> str:
+        return {
+            "extremes": "At the scale's ends and on knockout criteria (default)",
+            "every": "Every score",
+            "none": "Optional",
+        }[self.value]
+
+
+class ConflictResolution(StrEnum):
+    """The lead's decision on a conflict declared after its member submitted."""
+
+    PENDING = ""  # flagged, not yet decided
+    EXCLUDE = "exclude"  # the member's scores of the vendor no longer count
+    KEEP = "keep"  # the conflict is judged immaterial: the scores keep counting
 
 
 class MemberRole(StrEnum):
@@ -95,6 +120,11 @@ class Evaluation(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # Which scores must cite evidence before submission (EvidenceRule).
+    evidence_rule: Mapped[str] = mapped_column(String(20), default=EvidenceRule.EXTREMES.value)
+    # Evaluators who had not submitted when the lead closed scoring anyway:
+    # [{"id": user id, "name": display name}], recorded by name at that moment.
+    closed_missing: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -118,8 +148,14 @@ class Evaluation(db.Model):
     conflicts: Mapped[list[Conflict]] = relationship(
         back_populates="evaluation", cascade="all, delete-orphan"
     )
+    # Every decision ever recorded, newest last; a reopened evaluation keeps its revoked ones.
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="evaluation", cascade="all, delete-orphan", order_by="Decision.id"
+    )
+    # The decision in force: the one not revoked (at most one, services/decisions.py).
     decision: Mapped[Decision | None] = relationship(
-        back_populates="evaluation", cascade="all, delete-orphan", uselist=False
+        primaryjoin="and_(Decision.evaluation_id == Evaluation.id, Decision.revoked_at.is_(None))",
+        uselist=False, viewonly=True,
     )
     created_by: Mapped[User | None] = relationship()
 
@@ -185,6 +221,9 @@ class Membership(db.Model):
     role: Mapped[str] = mapped_column(String(20), default=MemberRole.EVALUATOR.value)
     # Set when the evaluator submits its scores: from then on it may see the others' scores.
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the member declared its conflicts of interest (or attested to none) before
+    # first opening the shortlist's dossier or scoring sheet.
+    attested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     evaluation: Mapped[Evaluation] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
 
@@ -202,6 +241,11 @@ class Conflict(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Declared after the member submitted: the scores stay on record, flagged for the lead.
+    after_submission: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolution: Mapped[str] = mapped_column(String(20), default=ConflictResolution.PENDING.value)
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
     evaluation: Mapped[Evaluation] = relationship(back_populates="conflicts")
     user: Mapped[User] = relationship()
     vendor: Mapped[Vendor] = relationship()
@@ -230,12 +274,30 @@ class Score(db.Model):
     # [{"type": "case_study" | "answer", "id": int}]
     evidence: Mapped[list] = mapped_column(JSON, default=list)
     submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The moderation round's revision: the independent value above is never overwritten.
+    moderated_value: Mapped[float | None] = mapped_column(Float)
+    moderation_reason: Mapped[str] = mapped_column(Text, default="")
+    moderated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     version: Mapped[int] = mapped_column(default=1)
 
-    evaluator: Mapped[User] = relationship()
+    @property
+    def effective_value(self) -> float | None:
+        """The value the ranking uses: the moderated one when there is one."""
+        return self.value if self.moderated_value is None else self.moderated_value
+
+    @property
+    def moved(self) -> bool:
+        """True when moderation changed this score (from a value or an abstention)."""
+        return self.moderated_value is not None and (
+            self.insufficient_evidence or self.moderated_value != self.value)
+
+    evaluator: Mapped[User] = relationship(foreign_keys=[evaluator_id])
+    moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
     vendor: Mapped[Vendor] = relationship()
     criterion: Mapped[EvaluationCriterion] = relationship()
 
@@ -249,7 +311,7 @@ class Decision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     evaluation_id: Mapped[int] = mapped_column(
-        ForeignKey("evaluations.id", ondelete="CASCADE"), unique=True
+        ForeignKey("evaluations.id", ondelete="CASCADE"), index=True
     )
     vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)
     rationale: Mapped[str] = mapped_column(Text)
@@ -260,6 +322,12 @@ class Decision(db.Model):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
     snapshot_sha256: Mapped[str] = mapped_column(String(64))
-    evaluation: Mapped[Evaluation] = relationship(back_populates="decision")
+    # Set when the lead reopens the evaluation: the decision stays in history, no longer in force.
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    revoke_reason: Mapped[str] = mapped_column(Text, default="")
+    evaluation: Mapped[Evaluation] = relationship(back_populates="decisions")
     vendor: Mapped[Vendor] = relationship()
-    decided_by: Mapped[User | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
