@@ -14,7 +14,9 @@ from flask_login import current_user
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from .models import Evaluation, MemberRole, Membership, Role
+from .models import Evaluation, MemberRole, Membership, Role, Status
+from .services import evaluations as evaluation_service
+from .services.users import member_roles_allowed
 
 
 def role_required(*roles: Role) -> Callable:
@@ -70,4 +72,15 @@ def evaluation_for(
     if member_roles and not user.is_admin:
         if membership is None or membership.role not in {r.value for r in member_roles}:
             abort(403)
+        # Roles follow the user: a membership role the account's role no longer allows
+        # (services/users.set_role demotes it too) grants nothing.
+        if membership.role not in member_roles_allowed(user.role):
+            abort(403)
     return evaluation, membership
+
+
+def refuse_if_decided(evaluation: Evaluation) -> None:
+    """409 with a message naming the decision: a decided evaluation is frozen (every write
+    route under /evaluations/<id> passes here, evaluations.routes.frozen_when_decided)."""
+    if evaluation.status == Status.DECIDED:
+        abort(409, evaluation_service.decided_message(evaluation))

@@ -185,3 +185,14 @@ def count_queries(client, url: str) -> int:
         event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200, url
     return len(statements)
+
+
+def attest(client, evaluation_id: int) -> None:
+    """Attest 'no conflicts of interest' as the logged-in evaluator, through the page every
+    evaluator passes before first opening the scoring sheet."""
+    url = f"/evaluations/{evaluation_id}/attest"
+    if not client.get(f"/evaluations/{evaluation_id}/score").headers.get(
+            "Location", "").endswith(url):
+        return  # already declared
+    response = post(client, url, {"no_conflicts": "y"}, token_from=url)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]

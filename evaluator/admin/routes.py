@@ -28,7 +28,8 @@ def users():
             return redirect(url_for("admin.users"))
     rows = db.session.scalars(select(User).order_by(User.email)).all()
     status = 400 if form.errors else 200
-    return render_template("admin/users.html", users=rows, form=form, role_form=RoleForm()), status
+    return render_template("admin/users.html", users=rows, form=form, role_form=RoleForm(),
+                           leads=user_service.led_evaluations(db.session)), status
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -39,8 +40,15 @@ def change_role(user_id: int):
     if not form.validate_on_submit():
         flash("Choose a valid role.", "error")
         return redirect(url_for("admin.users"))
-    user_service.set_role(db.session, user, form.role.data)
+    change = user_service.set_role(db.session, user, form.role.data)
     flash(f"{user.email} is now {Role(user.role).label}.", "success")
+    if change.demoted:
+        flash(f"{user.email} is now an observer in: " + "; ".join(
+            f"{evaluation.title} (was {old})" for evaluation, old in change.demoted)
+            + ". Their powers there ended at once, in every session and API token.", "warning")
+    if change.leaderless:
+        flash("Left without a lead: " + "; ".join(e.title for e in change.leaderless)
+              + ". Add a lead to each from its setup page (an administrator can).", "warning")
     return redirect(url_for("admin.users"))
 
 

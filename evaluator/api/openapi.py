@@ -155,17 +155,30 @@ SCORE = _obj({
         {"type": {"type": "string", "enum": ["case_study", "answer"]}, "id": INT},
         ["type", "id"])},
     "submitted": BOOL, "updated_at": DATETIME,
+    "moderated_value": _nullable(NUM), "moderation_reason": STR,
+    "moderated_at": _nullable(DATETIME),
 }, ["id", "evaluator", "vendor_id", "criterion", "value", "insufficient_evidence", "rationale",
-    "evidence", "submitted", "updated_at"])
+    "evidence", "submitted", "updated_at", "moderated_value", "moderation_reason",
+    "moderated_at"])
 
 RANKING = {
     "type": "object",
     "description": "The ranking object, as printed by `flask ranking ID --json` (fields: "
                    "docs/scoring.md, 'JSON output'). Scores are 0-100.",
-    "required": ["evaluation", "lens", "scale", "criteria", "vendors", "winner",
+    "required": ["evaluation", "final", "submitted_evaluators", "expected_evaluators",
+                 "process", "moderation", "lens", "scale", "criteria", "vendors", "winner",
                  "agreement_alpha", "sensitivity", "lenses", "consensus", "model"],
     "properties": {
         "evaluation": _obj({"id": INT, "title": STR}, ["id", "title"]),
+        "final": {"type": "boolean", "description": "False while the result is interim: "
+                  "scoring open (not every evaluator submitted and not closed by the lead) or "
+                  "a moderation round open."},
+        "submitted_evaluators": INT,
+        "expected_evaluators": INT,
+        "process": {"type": "object", "description": "status, final, counts, "
+                    "missing_evaluators and closed_with_missing [{id, name}], qualifier."},
+        "moderation": _nullable({"type": "object", "description": "The moderation round: "
+                                 "state, changes, agreement_before/after, ranking_before."}),
         "lens": _nullable(STR),
         "scale": _obj({"min": INT, "max": INT}, ["min", "max"]),
         "criteria": {"type": "array", "items": {"type": "object"}},
@@ -358,10 +371,11 @@ PATHS: dict[str, Any] = {
                    params=[_id("evaluation_id")], tag="evaluations", op_id="getEvaluation"),
     },
     "/evaluations/{evaluation_id}/scores": {
-        "get": _op("The scores the user may see (only its own while scoring blind)",
-                   {"200": _json(_obj({"blind": BOOL,
+        "get": _op("The scores the user may see: its own, and the others' submitted scores once "
+                   "it may see them (never another evaluator's draft)",
+                   {"200": _json(_obj({"blind": BOOL, "final": BOOL,
                                        "items": {"type": "array", "items": _ref("Score")}},
-                                      ["blind", "items"])),
+                                      ["blind", "final", "items"])),
                     "404": _error("No such evaluation, or not a member.")},
                    params=[_id("evaluation_id")], tag="evaluations", op_id="listScores"),
     },
@@ -386,7 +400,8 @@ PATHS: dict[str, Any] = {
                     "admin; the evaluation must be in review). If-Match: the evaluation's ETag.",
                     {"201": _json(_ref("Decision"), "Created", etag=True, location=True),
                      "404": _error("No such evaluation, or not a member."),
-                     "409": _error("The evaluation is not in review."),
+                     "409": _error("The evaluation is not in review, or is already decided "
+                                   "(code decided: it is frozen)."),
                      "412": _error("The evaluation changed since it was read."),
                      "428": _error("If-Match is missing.")},
                     params=[_id("evaluation_id"), IF_MATCH], body=_ref("DecisionCreate"),

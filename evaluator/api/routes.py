@@ -28,6 +28,7 @@ from ..services import api_tokens, json_check, scoring_entry
 from ..services import decisions as decision_service
 from ..services import dossier as dossier_service
 from ..services import evaluations as evaluation_service
+from ..services import ranking as ranking_service
 from ..services import vendors as vendor_service
 from ..services.errors import WorkflowError
 from ..services.ranking import ranking_for
@@ -271,6 +272,8 @@ def score_json(s, criterion_key: dict[int, str], emails: dict[int, str]) -> dict
         "rationale": s.rationale, "evidence": [{"type": x["type"], "id": x["id"]}
                                                for x in (s.evidence or [])],
         "submitted": bool(s.submitted), "updated_at": _iso(s.updated_at),
+        "moderated_value": s.moderated_value, "moderation_reason": s.moderation_reason or "",
+        "moderated_at": _iso(s.moderated_at),
     }
 
 
@@ -437,7 +440,8 @@ def list_scores(evaluation_id: int):
     emails = {m.user_id: m.user.email for m in evaluation.members}
     if current_user.id not in emails:
         emails[current_user.id] = current_user.email
-    return jsonify({"blind": blind, "items": [score_json(s, keys, emails) for s in scores]})
+    return jsonify({"blind": blind, "final": ranking_service.process_of(evaluation)["final"],
+                    "items": [score_json(s, keys, emails) for s in scores]})
 
 
 @bp.route(f"/evaluations/<{ID}:evaluation_id>/ranking")
@@ -471,6 +475,8 @@ def get_decision(evaluation_id: int):
 def record_decision(evaluation_id: int):
     evaluation, membership = _load_evaluation(evaluation_id, MemberRole.LEAD,
                                               MemberRole.OBSERVER)
+    if evaluation.status == Status.DECIDED:
+        raise ApiError(409, "decided", evaluation_service.decided_message(evaluation))
     _require_if_match(evaluation)
     item = api_payloads.decision_input(_body())
     if evaluation.status != Status.REVIEW:

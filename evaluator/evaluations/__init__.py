@@ -9,4 +9,12 @@ from flask import Blueprint
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 
 # The route modules register their views on the blueprint above.
-from . import compare_routes, memo_routes, routes, scoring_routes, setup_routes  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    compare_routes,
+    conflict_routes,
+    memo_routes,
+    moderation_routes,
+    routes,
+    scoring_routes,
+    setup_routes,
+)

@@ -44,6 +44,8 @@ def ranking_table(ranking: dict[str, Any]) -> str:
     out = [f"Evaluation {ranking['evaluation']['id']}: {ranking['evaluation']['title']}",
            f"Weights: {ranking['lens'] or 'criteria weights'} "
            f"(scale {ranking['scale']['min']}-{ranking['scale']['max']}, scores 0-100)", ""]
+    if not ranking["final"]:
+        out[1:1] = [f"INTERIM - NOT A DECISION: {ranking['process']['qualifier']}"]
     rows = [("Rank", "Vendor", "Score", "P(rank 1)", "Notes")]
     for v in ranking["vendors"]:
         notes = []

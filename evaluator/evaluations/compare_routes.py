@@ -20,7 +20,7 @@ from ..services import scoring_entry
 from ..services.errors import WorkflowError
 from ..web import page_cache, settings
 from . import bp
-from .forms import DecisionForm
+from .forms import DecisionForm, ReopenForm
 from .routes import load, require_unblinded
 
 
@@ -182,6 +182,25 @@ def decide(evaluation_id: int):
         flash(str(exc), "error")
     return render_template("evaluations/decide.html", evaluation=evaluation, form=form,
                            ranking=ranking), status
+
+
+@bp.route("/<int:evaluation_id>/reopen", methods=["POST"])
+def reopen(evaluation_id: int):
+    """Revoke the decision (kept in history) and return the evaluation to review."""
+    evaluation, membership = load(evaluation_id, MemberRole.LEAD)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            decision_service.reopen(db.session, evaluation, current_user, membership,
+                                    form.reason.data)
+        except WorkflowError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("The decision is revoked (kept in history) and the evaluation is back in "
+                  "review.", "success")
+    else:
+        flash("Give the reason for reopening (at least 20 characters).", "error")
+    return redirect(url_for("evaluations.detail", evaluation_id=evaluation_id))
 
 
 @bp.route("/<int:evaluation_id>/decision/verify")

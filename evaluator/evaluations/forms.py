@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from ..models import MemberRole
+from ..models import ConflictResolution, EvidenceRule, MemberRole
 
 
 class NewEvaluationForm(FlaskForm):
@@ -100,6 +100,47 @@ class ConflictForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     target = HiddenField(validators=[DataRequired()])
+    # Closing scoring without every evaluator: the lead confirms; the missing are recorded.
+    allow_missing = BooleanField("Close scoring without the evaluators who have not submitted "
+                                 "(they are named in every output)")
+
+
+class EvidenceRuleForm(FlaskForm):
+    evidence_rule = SelectField("Evidence required", choices=[
+        (r.value, r.label) for r in EvidenceRule])
+    submit = SubmitField("Save evidence rule")
+
+
+class AttestationForm(FlaskForm):
+    """The per-vendor declarations are read from `conflict-<vendor id>` and
+    `note-<vendor id>` fields the page renders for each shortlisted vendor."""
+
+    no_conflicts = BooleanField("I have no conflict of interest with any shortlisted vendor")
+    submit = SubmitField("Record my declaration")
+
+
+class ResolveConflictForm(FlaskForm):
+    resolution = RadioField("Decision", choices=[
+        (ConflictResolution.EXCLUDE.value, "Exclude this member's scores of the vendor"),
+        (ConflictResolution.KEEP.value, "Keep them: the conflict is immaterial")],
+        validators=[InputRequired("Choose whether the scores are excluded or kept.")])
+    note = StringField("Reason", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Record the decision")
+
+
+class ModerationForm(FlaskForm):
+    score_id = HiddenField(validators=[DataRequired()])
+    version = HiddenField()
+    value = SelectField("Moderated score", coerce=float, validate_choice=False)
+    reason = TextAreaField("Reason (what the panel agreed and why)",
+                           validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Record moderated score")
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField("Why reopen?", validators=[DataRequired(), Length(min=20, max=5000)],
+                           description="Kept with the revoked decision and in the audit trail.")
+    submit = SubmitField("Revoke the decision and reopen")
 
 
 class SaveTemplateForm(FlaskForm):

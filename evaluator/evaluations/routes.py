@@ -6,16 +6,18 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import evaluation_for, role_required
+from ..access import evaluation_for, refuse_if_decided, role_required
 from ..extensions import db
 from ..models import MemberRole, Role, Status
+from ..services import conflicts as conflict_service
 from ..services import evaluations as evaluation_service
+from ..services import ranking as ranking_service
 from ..services import scoring_entry
 from ..services import setup as setup_service
 from ..services.errors import WorkflowError
 from ..services.templates import list_templates
 from . import bp
-from .forms import NewEvaluationForm, StatusForm
+from .forms import NewEvaluationForm, ReopenForm, ResolveConflictForm, StatusForm
 
 
 def load(evaluation_id: int, *member_roles: MemberRole):
@@ -24,6 +26,24 @@ def load(evaluation_id: int, *member_roles: MemberRole):
         db.session, current_user, evaluation_id, member_roles=member_roles
     )
     return evaluation_service.load_detail(db.session, evaluation.id), membership
+
+
+#: Write routes a decided evaluation still accepts: reopening it, and copying it as a new
+#: template (the evaluation itself does not change).
+WRITES_WHEN_DECIDED = frozenset({"evaluations.reopen", "evaluations.save_template"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@bp.before_request
+def frozen_when_decided():
+    """Every state-changing route under /evaluations/<id> of a decided evaluation answers 409
+    naming the decision (the services refuse too: services/evaluations.require_undecided)."""
+    evaluation_id = (request.view_args or {}).get("evaluation_id")
+    if (request.method in SAFE_METHODS or evaluation_id is None
+            or request.endpoint in WRITES_WHEN_DECIDED):
+        return
+    evaluation, _ = evaluation_for(db.session, current_user, evaluation_id)
+    refuse_if_decided(evaluation)
 
 
 def require_unblinded(membership):
@@ -67,10 +87,13 @@ def detail(evaluation_id: int):
         target: setup_service.missing_for(evaluation, target, progress)
         for target in (Status.SCORING, Status.REVIEW)
     }
+    is_lead = current_user.is_admin or (membership and membership.role == MemberRole.LEAD)
     return render_template(
         "evaluations/detail.html", evaluation=evaluation, membership=membership,
-        progress=progress, steps=steps, status_form=StatusForm(),
-        is_lead=current_user.is_admin or (membership and membership.role == MemberRole.LEAD),
+        progress=progress, steps=steps, status_form=StatusForm(), is_lead=is_lead,
+        flagged=conflict_service.pending(evaluation),
+        resolve_form=ResolveConflictForm(formdata=None), reopen_form=ReopenForm(formdata=None),
+        process=ranking_service.process_of(evaluation),
     )
 
 
@@ -82,7 +105,8 @@ def change_status(evaluation_id: int):
         progress = evaluation_service.scoring_progress(db.session, evaluation)
         try:
             setup_service.change_status(db.session, evaluation, form.target.data, current_user,
-                                        membership, progress)
+                                        membership, progress,
+                                        allow_missing=bool(form.allow_missing.data))
         except WorkflowError as exc:
             flash(str(exc), "error")
         else:

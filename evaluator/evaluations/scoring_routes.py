@@ -113,6 +113,7 @@ def _render(evaluation, membership, form, vendor_id, criterion_id, cells, vendor
         "evaluations/score.html", evaluation=evaluation, membership=membership, form=form,
         vendor_id=vendor_id, criterion_id=criterion_id, cells=cells, vendors=vendors,
         highlights=highlights, missing=missing, submit_form=EmptyForm(), evidence=evidence,
+        locked=membership.submitted_at is not None or evaluation.status != "scoring",
         conflicted=scoring_entry.conflicted_vendor_ids(evaluation, current_user.id),
     ), status
 
@@ -135,6 +136,10 @@ def score(evaluation_id: int):
     evaluation, membership = load(evaluation_id, MemberRole.EVALUATOR)
     if membership is None:  # an admin who is not an evaluator here
         abort(403)
+    if membership.attested_at is None:  # conflicts first, before the dossier is seen
+        flash("Before you see the dossier: declare your conflicts of interest, or attest that "
+              "you have none.", "info")
+        return redirect(url_for("evaluations.attest", evaluation_id=evaluation_id))
     vendor_id, criterion_id, cells, vendors, own = _context(evaluation, membership)
     if request.method == "POST":
         form = _build_form(evaluation, cells, own, vendors, request.form)
@@ -150,8 +155,7 @@ def score(evaluation_id: int):
                 flash(str(exc), "error")
                 return _render(evaluation, membership, form, vendor_id, criterion_id, cells,
                                vendors, 400)
-            flash("Draft saved." if membership.submitted_at is None else "Scores updated.",
-                  "success")
+            flash("Draft saved.", "success")
             return redirect(request.full_path.rstrip("?"))
         flash("Check the highlighted scores.", "error")
         return _render(evaluation, membership, form, vendor_id, criterion_id, cells, vendors, 400)
@@ -192,6 +196,6 @@ def submit(evaluation_id: int):
         except WorkflowError as exc:
             flash(str(exc), "error")
             return redirect(url_for("evaluations.score", evaluation_id=evaluation_id))
-        flash(f"Scores submitted ({count} newly submitted). You can now see the comparison.",
-              "success")
+        flash(f"Scores submitted ({count}). They are locked as your independent scores; you can "
+              "now see the comparison.", "success")
     return redirect(url_for("evaluations.compare", evaluation_id=evaluation_id))

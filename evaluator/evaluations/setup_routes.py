@@ -5,13 +5,12 @@ from __future__ import annotations
 from itertools import combinations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 
 from .. import scoring
 from ..extensions import db
 from ..forms import EmptyForm
-from ..models import MemberRole, Vendor
+from ..models import EvidenceRule, MemberRole, Vendor
 from ..scoring.relevance import DEFAULT_WEIGHTS
 from ..services import setup as setup_service
 from ..services.errors import ConcurrentEdit, WorkflowError
@@ -21,6 +20,7 @@ from .forms import (
     ConflictForm,
     ContextForm,
     CriteriaForm,
+    EvidenceRuleForm,
     LensForm,
     MemberForm,
     RocForm,
@@ -117,6 +117,7 @@ def _render_setup(evaluation, membership, status=200, **forms):
         shortlist_form=shortlist_form, member_form=forms.get("member_form") or MemberForm(
             formdata=None),
         conflict_form=conflict_form, template_form=SaveTemplateForm(formdata=None),
+        evidence_form=EvidenceRuleForm(formdata=None, evidence_rule=evaluation.evidence_rule),
         context_form=forms.get("context_form") or _context_form(evaluation),
         levels=_levels(evaluation), shares={c.id: c.weight / total for c in evaluation.criteria},
         editable=evaluation.status == "draft", empty=EmptyForm(),
@@ -300,28 +301,19 @@ def remove_member(evaluation_id: int, member_id: int):
     return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id) + "#members")
 
 
-@bp.route("/<int:evaluation_id>/conflicts", methods=["POST"])
-def declare_conflict(evaluation_id: int):
-    evaluation, membership = load(evaluation_id)
-    form = ConflictForm()
-    form.user_id.choices = [(m.user_id, m.user.display_name) for m in evaluation.members]
-    form.vendor_id.choices = [(e.vendor_id, e.vendor.name) for e in evaluation.shortlist]
-    is_lead = current_user.is_admin or (membership and membership.role == LEAD)
+@bp.route("/<int:evaluation_id>/evidence-rule", methods=["POST"])
+def save_evidence_rule(evaluation_id: int):
+    evaluation, _ = load(evaluation_id, LEAD)
+    form = EvidenceRuleForm()
     if form.validate_on_submit():
-        if not is_lead and form.user_id.data != current_user.id:
-            flash("You can declare only your own conflicts of interest.", "error")
-        else:
-            try:
-                setup_service.declare_conflict(db.session, evaluation, form.user_id.data,
-                                               form.vendor_id.data, form.note.data)
-                flash("Conflict of interest recorded; that member cannot score the vendor.",
-                      "success")
-            except WorkflowError as exc:
-                flash(str(exc), "error")
+        try:
+            setup_service.set_evidence_rule(db.session, evaluation, form.evidence_rule.data)
+            flash(f"Evidence required: {EvidenceRule(form.evidence_rule.data).label}.", "success")
+        except WorkflowError as exc:
+            flash(str(exc), "error")
     else:
-        flash("Describe the conflict and choose the member and vendor.", "error")
-    target = "evaluations.setup" if is_lead else "evaluations.detail"
-    return redirect(url_for(target, evaluation_id=evaluation_id))
+        flash("Choose an evidence rule.", "error")
+    return redirect(url_for("evaluations.setup", evaluation_id=evaluation_id) + "#evidence-rule")
 
 
 @bp.route("/<int:evaluation_id>/save-template", methods=["POST"])

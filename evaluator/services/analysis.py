@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import scoring
-from ..models import Evaluation, Score
+from ..models import ConflictResolution, Evaluation, Score
 
 CACHE_SIZE = 256
 _cache: OrderedDict[str, scoring.Analysis] = OrderedDict()
@@ -58,19 +58,39 @@ def submitted_scores(session: Session, evaluation_id: int) -> list[Score]:
     )
 
 
-def build_inputs(evaluation: Evaluation, scores: list[Score]) -> Inputs:
-    """Core inputs from loaded rows: drafts and abstentions are not values."""
+def counted_value(score: Score, *, independent: bool = False) -> float | None:
+    """The value a score contributes: the moderated one when moderation set it (unless the
+    independent view is asked for), else the submitted value; None for an abstention."""
+    if not independent and score.moderated_value is not None:
+        return float(score.moderated_value)
+    if score.insufficient_evidence or score.value is None:
+        return None
+    return float(score.value)
+
+
+def excluded_pairs(evaluation: Evaluation) -> set[tuple[int, int]]:
+    """(evaluator, vendor) pairs whose scores do not count: conflicts the lead excluded."""
+    return {(c.user_id, c.vendor_id) for c in evaluation.conflicts
+            if c.resolution == ConflictResolution.EXCLUDE}
+
+
+def build_inputs(evaluation: Evaluation, scores: list[Score], *,
+                 independent: bool = False) -> Inputs:
+    """Core inputs from loaded rows: drafts and abstentions are not values, moderated values
+    replace independent ones (independent=True: the values as submitted, before moderation),
+    and scores under an excluded conflict do not count."""
     key_of = {c.id: c.key for c in evaluation.criteria}
     vendor_ids = tuple(entry.vendor_id for entry in evaluation.shortlist)
     shortlisted = set(vendor_ids)
+    excluded = excluded_pairs(evaluation)
     values = tuple(
-        scoring.ScoreValue(s.evaluator_id, s.vendor_id, key_of[s.criterion_id], float(s.value))
+        scoring.ScoreValue(s.evaluator_id, s.vendor_id, key_of[s.criterion_id], value)
         for s in scores
         if s.submitted
-        and not s.insufficient_evidence
-        and s.value is not None
+        and (value := counted_value(s, independent=independent)) is not None
         and s.vendor_id in shortlisted
         and s.criterion_id in key_of
+        and (s.evaluator_id, s.vendor_id) not in excluded
     )
     return Inputs(
         scale=scoring.Scale(evaluation.scale_min, evaluation.scale_max),

@@ -229,7 +229,8 @@ def _vendors(session: Session, rng: random.Random, guide: InterviewGuide) -> dic
 
 
 def _scores(rng, evaluation, vendors, evaluators, *, submitted: dict[str, float]) -> list[Score]:
-    """submitted: evaluator key -> share of its scores that are submitted (rest drafts)."""
+    """submitted: evaluator key -> 1.0 for an evaluator who submitted every score, or the share
+    of the scores an evaluator still scoring has entered as drafts (the rest not yet given)."""
     out = []
     for ev_key, share in submitted.items():
         user, leniency = evaluators[ev_key]
@@ -238,7 +239,7 @@ def _scores(rng, evaluation, vendors, evaluators, *, submitted: dict[str, float]
                 latent = 1 + 4 * quality + leniency + rng.gauss(0, 0.6)
                 value = float(min(5, max(1, round(latent))))
                 abstain = rng.random() < 0.03
-                out.append(Score(
+                score = Score(
                     evaluation_id=evaluation.id, evaluator=user, vendor=vendor, criterion=criterion,
                     value=None if abstain else value, insufficient_evidence=abstain,
                     rationale=("Not enough evidence in the dossier." if abstain else
@@ -246,8 +247,10 @@ def _scores(rng, evaluation, vendors, evaluators, *, submitted: dict[str, float]
                                f"({vendor.name}, demo rationale)."),
                     evidence=([{"type": "case_study", "id": vendor.case_studies[0].id}]
                               if vendor.case_studies else []),
-                    submitted=rng.random() < share,
-                ))
+                    submitted=share == 1.0,
+                )
+                if rng.random() < share:  # else not yet entered by an evaluator still scoring
+                    out.append(score)
     return out
 
 
@@ -277,6 +280,7 @@ def _evaluations(session, rng, users, vendors, template) -> int:
         for key in submitted:
             evaluation.members.append(
                 Membership(user=evaluators[key][0], role=MemberRole.EVALUATOR.value,
+                           attested_at=datetime.now(UTC),  # attested "no conflicts"
                            submitted_at=datetime.now(UTC) if submitted[key] == 1.0 else None))
         for name in shortlist:
             evaluation.shortlist.append(ShortlistEntry(vendor=vendors[name][0]))

@@ -19,6 +19,10 @@ class OutcomeError(ValueError):
     """A request about outcomes that cannot be carried out as given (message for the user)."""
 
 
+class EvaluationDecided(WorkflowError):
+    """A change to a decided (frozen) evaluation; the message names the decision. HTTP 409."""
+
+
 class EvaluationNotFound(LookupError):
     """No evaluation with that id."""
 

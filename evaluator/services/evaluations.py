@@ -18,6 +18,7 @@ from ..models import (
     ShortlistEntry,
     Status,
 )
+from .errors import EvaluationDecided
 from .paging import Page, fetch_page
 
 
@@ -149,8 +150,28 @@ def load_detail(session: Session, evaluation_id: int) -> Evaluation | None:
             selectinload(Evaluation.shortlist).selectinload(ShortlistEntry.vendor),
             selectinload(Evaluation.members).selectinload(Membership.user),
             selectinload(Evaluation.decision),
+            selectinload(Evaluation.conflicts),
         )
     )
+
+
+def decided_message(evaluation: Evaluation) -> str:
+    """The refusal every write under a decided evaluation gets, naming the decision."""
+    decision = evaluation.decision
+    if decision is None:
+        return (f"Evaluation {evaluation.id} is decided and frozen. The lead can reopen it, with "
+                "a reason, to change anything.")
+    who = decision.decided_by.display_name if decision.decided_by else "unknown"
+    return (f"Evaluation {evaluation.id} is decided ({decision.vendor.name}, recorded by {who} on "
+            f"{decision.decided_at:%Y-%m-%d}) and frozen: nothing under it can change. The lead "
+            "can reopen it, with a reason, which revokes the decision and keeps it in history.")
+
+
+def require_undecided(evaluation: Evaluation) -> None:
+    """Raise EvaluationDecided for a decided evaluation: scores, conflicts, members, criteria,
+    lenses and the shortlist are frozen once a decision is recorded."""
+    if evaluation.status == Status.DECIDED:
+        raise EvaluationDecided(decided_message(evaluation))
 
 
 def scoring_progress(session: Session, evaluation: Evaluation) -> dict[int, dict[str, int]]:

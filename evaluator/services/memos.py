@@ -32,6 +32,7 @@ from ..models import (
     Evaluation,
     Interview,
     InterviewAnswer,
+    MemberRole,
     Membership,
     Score,
     ShortlistEntry,
@@ -47,7 +48,7 @@ from .vendors import realism_of
 
 #: Bumped when the memo's content rules change, so an old fingerprint is never matched by a memo
 #: built differently from the same data.
-MEMO_FORMAT = 1
+MEMO_FORMAT = 2
 #: A quote longer than this (characters) is cut at a word boundary with an ellipsis.
 QUOTE_CHARS = 320
 #: How much each vendor section shows: the leading vendors in full, the rest more briefly, so a
@@ -93,6 +94,23 @@ class Memo:
     leading_count: int = 0  # vendors shown in full detail
     relevance: dict[int, Any] = field(default_factory=dict)  # vendor id -> VendorEvidence
     flip_chart_within: float = 0.0  # share: the flip chart is shown for flips this close
+    # Per evaluator: when it declared its conflicts (or attested to none) and what it declared.
+    attestations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _attestations(evaluation: Evaluation) -> list[dict[str, Any]]:
+    names = {e.vendor_id: e.vendor.name for e in evaluation.shortlist}
+    out = []
+    for m in evaluation.members:
+        if m.role != MemberRole.EVALUATOR:
+            continue
+        declared = [c for c in evaluation.conflicts if c.user_id == m.user_id]
+        out.append({
+            "who": m.user.display_name, "at": m.attested_at,
+            "conflicts": [{"vendor": names.get(c.vendor_id, str(c.vendor_id)), "note": c.note,
+                           "after_submission": c.after_submission,
+                           "resolution": c.resolution} for c in declared]})
+    return out
 
 
 def load_evaluation(session: Session, evaluation_id: int) -> Evaluation:
@@ -102,6 +120,7 @@ def load_evaluation(session: Session, evaluation_id: int) -> Evaluation:
             selectinload(Evaluation.criteria),
             selectinload(Evaluation.lenses),
             selectinload(Evaluation.members).selectinload(Membership.user),
+            selectinload(Evaluation.conflicts),
             selectinload(Evaluation.decision).selectinload(Decision.vendor),
             selectinload(Evaluation.decision).selectinload(Decision.decided_by),
             selectinload(Evaluation.shortlist).selectinload(ShortlistEntry.vendor)
@@ -129,7 +148,14 @@ def build_memo(session: Session, evaluation_id: int, *, lens: str | None = None,
     criteria = {c.key: c for c in evaluation.criteria}
     vendors = _vendor_sections(evaluation, ranking, scores, evidence, people)
     settings = sampling.as_dict()
-    recommendation = recommend(ranking)
+    delivery = {}
+    for section in vendors:
+        realism = section["realism"]
+        if realism is not None and realism.n:
+            delivery[section["ranking"]["id"]] = {
+                "on_time_share": realism.on_time_share,
+                "median_slip_pct": realism.median_slip_pct}
+    recommendation = recommend(ranking, delivery)
     nearest = recommendation.get("nearest_flip")
     hinges = nearest is not None and abs(nearest["flip"] - nearest["current"]) <= FLIP_CHART_WITHIN
     return Memo(
@@ -146,7 +172,7 @@ def build_memo(session: Session, evaluation_id: int, *, lens: str | None = None,
             "flips": charts.flip_tornado(ranking) if hinges else None,
             "lenses": charts.lens_comparison(ranking),
         },
-        relevance=relevance,
+        relevance=relevance, attestations=_attestations(evaluation),
         prepared_by=prepared_by, generated_at=datetime.now(UTC), criteria=criteria,
         leading_count=min(LEADING_VENDORS, len(vendors)), flip_chart_within=FLIP_CHART_WITHIN,
     )
@@ -372,6 +398,8 @@ def _matrix(evaluation: Evaluation, ranking: dict[str, Any], scores: list[Score]
     for s in scores:
         if s.criterion_id in key_of:
             shown = "–" if s.insufficient_evidence or s.value is None else f"{s.value:g}"
+            if s.moved:  # independent -> moderated
+                shown += f"→{s.moderated_value:g}"
             cells.setdefault((s.vendor_id, key_of[s.criterion_id]), {})[s.evaluator_id] = shown
     return {
         "evaluators": [{"id": e, "name": people.get(e, f"Evaluator #{e}"), "tag": f"E{i + 1}"}
@@ -394,7 +422,8 @@ def fingerprint_payload(evaluation: Evaluation, scores: list[Score], lens: str |
     """The canonical inputs of a memo: what it would take to produce the same memo again.
 
     Scale, criteria (key, name, raw weight, knockout), every lens's weights, the primary lens,
-    the shortlist, the submitted scores (value or abstention, rationale, citations), the
+    the shortlist, the submitted scores (value or abstention, rationale, citations, moderated
+    value and reason), whether the result is interim (status, who submitted), the conflicts, the
     sampling settings, the text of the cited evidence (as SHA-256), the recorded decision and
     the outcome model version. Not the generation time, nor who generated it.
     """
@@ -424,8 +453,17 @@ def fingerprint_payload(evaluation: Evaluation, scores: list[Score], lens: str |
         "scores": sorted(
             [s.evaluator_id, s.vendor_id, key_of[s.criterion_id], s.value,
              bool(s.insufficient_evidence), s.rationale or "",
-             sorted([str(r.get("type")), r.get("id")] for r in (s.evidence or []))]
+             sorted([str(r.get("type")), r.get("id")] for r in (s.evidence or [])),
+             s.moderated_value, s.moderation_reason or "", s.moderated_by_id]
             for s in submitted),
+        # Interim or final, and who submitted: the watermark and header depend on it.
+        "process": [evaluation.status,
+                    sorted(m.user_id for m in evaluation.members
+                           if m.role == MemberRole.EVALUATOR and m.submitted_at is not None),
+                    sorted(m.user_id for m in evaluation.members
+                           if m.role == MemberRole.EVALUATOR),
+                    sorted(x["id"] for x in evaluation.closed_missing or [])],
+        "conflicts": sorted([c.user_id, c.vendor_id, c.resolution] for c in evaluation.conflicts),
         "settings": settings,
         "evidence": texts,
         "decision": None if decision is None else [

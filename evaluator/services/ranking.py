@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .. import scoring
-from ..models import Evaluation, Membership, Score, User
-from ..scoring.report import ranking_object
+from ..models import Evaluation, MemberRole, Membership, Score, User
+from ..scoring.report import process_status, ranking_object
 from . import analysis as analysis_service
 from . import evaluations as evaluation_service
+from . import moderation as moderation_service
 from . import outcomes as outcome_service
 from . import relevance as relevance_service
 from . import scoring_entry
@@ -51,12 +52,25 @@ def evaluator_labels(evaluation: Evaluation) -> dict[int, str]:
     return {m.user_id: m.user.display_name for m in evaluation.members}
 
 
+def process_of(evaluation: Evaluation) -> dict[str, Any]:
+    """Whether the evaluation's ranking is final, and who has submitted (scoring/report.py)."""
+    evaluators = [m for m in evaluation.members if m.role == MemberRole.EVALUATOR]
+    return process_status(
+        status=evaluation.status,
+        evaluators=[(m.user_id, m.user.display_name) for m in evaluators],
+        submitted=[m.user_id for m in evaluators if m.submitted_at is not None],
+        closed_missing=evaluation.closed_missing or ())
+
+
 def ranking_for(
     session: Session, evaluation: Evaluation | int, *, reader: User | None = None,
     membership: Membership | None = None, lens: str | None = None,
     sampling: Sampling = DEFAULT_SAMPLING, with_model: bool = True,
 ) -> RankedEvaluation:
     """Rank an evaluation's submitted scores as `reader` may see them.
+
+    The ranking object says whether the result is final ("final", "process": submitted and
+    expected evaluators, who is missing) and carries the moderation round's summary.
 
     reader None is the system view (CLI, memo, decision snapshot): every submitted score. With a
     reader, the blind rule of services/scoring_entry.py decides which rows are loaded.
@@ -82,8 +96,11 @@ def ranking_for(
         model, predictions = outcome_service.model_for_ranking(
             session, evaluation, result,
             extra_features=outcome_service.features_from_evidence(evidence))
+    labels = evaluator_labels(evaluation)
     ranking = ranking_object(
         result, evaluation_id=evaluation.id, title=evaluation.title,
         vendor_names={e.vendor_id: e.vendor.name for e in evaluation.shortlist},
-        evaluator_labels=evaluator_labels(evaluation), model=model, predictions=predictions)
+        evaluator_labels=labels, model=model, predictions=predictions,
+        process=process_of(evaluation),
+        moderation=moderation_service.summary(evaluation, scores, result, labels))
     return RankedEvaluation(evaluation, scores, inputs, result, evidence, ranking)

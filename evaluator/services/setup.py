@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from .. import scoring
 from ..models import (
-    Conflict,
     CriteriaTemplate,
     Evaluation,
+    EvidenceRule,
     Lens,
     MemberRole,
     Membership,
@@ -32,7 +32,7 @@ from ..models import (
 from ..scoring import relevance as core
 from . import users as user_service
 from .errors import ConcurrentEdit, WorkflowError
-from .evaluations import create_from_template
+from .evaluations import create_from_template, require_undecided
 from .uow import transaction
 
 
@@ -94,6 +94,7 @@ def save_as_template(session: Session, evaluation: Evaluation, name: str) -> Cri
 
 
 def _require_status(evaluation: Evaluation, *allowed: Status, what: str) -> None:
+    require_undecided(evaluation)
     if evaluation.status not in {s.value for s in allowed}:
         states = " or ".join(s.value for s in allowed)
         raise WorkflowError(f"{what} is possible only while the evaluation is {states} "
@@ -170,6 +171,7 @@ def save_lens(
 
 @transaction
 def delete_lens(session: Session, evaluation: Evaluation, lens_id: int) -> None:
+    require_undecided(evaluation)
     lens = next((x for x in evaluation.lenses if x.id == lens_id), None)
     if lens is None:
         raise WorkflowError("No such lens.")
@@ -204,6 +206,7 @@ def remove_from_shortlist(session: Session, evaluation: Evaluation, vendor_id: i
 
 @transaction
 def add_member(session: Session, evaluation: Evaluation, email: str, role: str) -> Membership:
+    require_undecided(evaluation)
     if role not in {r.value for r in MemberRole}:
         raise WorkflowError("Choose a role: lead, evaluator or observer.")
     user = user_service.find_by_email(session, email)
@@ -212,8 +215,13 @@ def add_member(session: Session, evaluation: Evaluation, email: str, role: str) 
                             "the account first.")
     if any(m.user_id == user.id for m in evaluation.members):
         raise WorkflowError(f"{user.email} is already a member.")
-    if role == MemberRole.LEAD and user.role not in (Role.LEAD, Role.ADMIN):
-        raise WorkflowError("Only procurement leads can lead an evaluation.")
+    if not user.active:
+        raise WorkflowError(f"{user.email} is deactivated.")
+    if role not in user_service.member_roles_allowed(user.role):
+        raise WorkflowError(
+            "Only procurement leads can lead an evaluation." if role == MemberRole.LEAD else
+            f"{user.email} is a {Role(user.role).label.lower()} and can only observe; an "
+            "administrator can change the account's role first.")
     membership = Membership(user=user, role=role)
     evaluation.members.append(membership)
     return membership
@@ -221,6 +229,7 @@ def add_member(session: Session, evaluation: Evaluation, email: str, role: str) 
 
 @transaction
 def remove_member(session: Session, evaluation: Evaluation, membership_id: int) -> None:
+    require_undecided(evaluation)
     membership = next((m for m in evaluation.members if m.id == membership_id), None)
     if membership is None:
         raise WorkflowError("No such member.")
@@ -235,23 +244,14 @@ def remove_member(session: Session, evaluation: Evaluation, membership_id: int) 
 
 
 @transaction
-def declare_conflict(
-    session: Session, evaluation: Evaluation, user_id: int, vendor_id: int, note: str
-) -> Conflict:
-    if not any(m.user_id == user_id for m in evaluation.members):
-        raise WorkflowError("Only members can declare a conflict of interest.")
-    if not any(e.vendor_id == vendor_id for e in evaluation.shortlist):
-        raise WorkflowError("The vendor is not on the shortlist.")
-    if any(c.user_id == user_id and c.vendor_id == vendor_id for c in evaluation.conflicts):
-        raise WorkflowError("That conflict is already declared.")
-    conflict = Conflict(user_id=user_id, vendor_id=vendor_id, note=note.strip())
-    evaluation.conflicts.append(conflict)
-    # Scores already given for that vendor by that member no longer count.
-    for score in session.scalars(select(Score).where(
-            Score.evaluation_id == evaluation.id, Score.evaluator_id == user_id,
-            Score.vendor_id == vendor_id)):
-        session.delete(score)
-    return conflict
+def set_evidence_rule(session: Session, evaluation: Evaluation, rule: str) -> None:
+    """Which scores must cite evidence (scoring/evidence.py). Settled before scoring opens,
+    so every evaluator submits under the same rule."""
+    _require_status(evaluation, Status.DRAFT, what="Changing the evidence rule")
+    if rule not in {r.value for r in EvidenceRule}:
+        raise WorkflowError("Choose an evidence rule: " + ", ".join(
+            r.label for r in EvidenceRule) + ".")
+    evaluation.evidence_rule = rule
 
 
 # --- status flow -------------------------------------------------------------------------------
@@ -262,12 +262,16 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
     (Status.SCORING, Status.DRAFT): (MemberRole.LEAD,),
     (Status.SCORING, Status.REVIEW): (MemberRole.LEAD,),
     (Status.REVIEW, Status.SCORING): (MemberRole.LEAD,),
-    # review -> decided happens by recording a decision (services/decisions.py)
+    (Status.REVIEW, Status.MODERATION): (MemberRole.LEAD,),  # open the moderation round
+    (Status.MODERATION, Status.REVIEW): (MemberRole.LEAD,),  # close it
+    # review -> decided happens by recording a decision (services/decisions.py); decided ->
+    # review by reopening it (decisions.reopen)
 }
 
 
 def missing_for(evaluation: Evaluation, target: str, progress: dict[int, dict]) -> list[str]:
-    """What still blocks moving to `target`; empty when the step can be taken."""
+    """What still blocks moving to `target`; empty when the step can be taken. Closing scoring
+    with evaluators missing is possible with allow_missing (change_status)."""
     missing = []
     if target == Status.SCORING:
         if len(evaluation.shortlist) < 2:
@@ -296,18 +300,31 @@ def missing_for(evaluation: Evaluation, target: str, progress: dict[int, dict]) 
 @transaction
 def change_status(
     session: Session, evaluation: Evaluation, target: str, user: User,
-    membership: Membership | None, progress: dict[int, dict],
+    membership: Membership | None, progress: dict[int, dict], *, allow_missing: bool = False,
 ) -> None:
+    """Take a status step. Closing scoring (scoring -> review) needs every evaluator's
+    submission, or allow_missing: the lead closes anyway and the evaluators who had not
+    submitted are recorded by name (Evaluation.closed_missing; the outputs show them)."""
+    require_undecided(evaluation)
     allowed_roles = TRANSITIONS.get((evaluation.status, target))
     if allowed_roles is None:
         raise WorkflowError(f"An evaluation cannot go from {evaluation.status} to {target}.")
     if not user.is_admin and (membership is None or membership.role not in allowed_roles):
         raise WorkflowError("Only the evaluation's lead can take this step.")
     missing = missing_for(evaluation, target, progress)
-    if missing:
+    closing = evaluation.status == Status.SCORING and target == Status.REVIEW
+    if missing and closing and allow_missing:
+        evaluators = [m for m in evaluation.members if m.role == MemberRole.EVALUATOR]
+        if not any(m.submitted_at for m in evaluators):
+            raise WorkflowError("Not yet: no evaluator has submitted, so there is nothing to "
+                                "close scoring on.")
+        evaluation.closed_missing = [{"id": m.user_id, "name": m.user.display_name}
+                                     for m in evaluators if m.submitted_at is None]
+    elif missing:
         raise WorkflowError("Not yet: " + " ".join(missing))
     if target == Status.SCORING and evaluation.status == Status.REVIEW:
-        pass  # reopening keeps submissions; evaluators may revise
+        # Reopening scoring lets the missing evaluators finish; submitted scores stay locked.
+        evaluation.closed_missing = []
     evaluation.status = target
 
 
@@ -317,6 +334,7 @@ def update_context(
     expected_version: int,
 ) -> None:
     """Structured program context (relevance matching) and the facet weights."""
+    require_undecided(evaluation)
 
     core.facet_weights(weights)  # raises InvalidWeights with a clear message
     for band in ("budget_band", "duration_band"):

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from zxcvbn import zxcvbn
 
-from ..models import Role, User
+from ..models import Evaluation, MemberRole, Membership, Role, Status, User
 from .uow import transaction
+
+#: Which evaluation-level roles each global role allows: powers inside an evaluation never
+#: exceed what the account's role allows (a viewer only observes, only leads and admins lead).
+MEMBER_ROLES_ALLOWED: dict[str, tuple[str, ...]] = {
+    Role.ADMIN.value: tuple(r.value for r in MemberRole),
+    Role.LEAD.value: tuple(r.value for r in MemberRole),
+    Role.EVALUATOR.value: (MemberRole.EVALUATOR.value, MemberRole.OBSERVER.value),
+    Role.VIEWER.value: (MemberRole.OBSERVER.value,),
+}
+
+
+def member_roles_allowed(role: str) -> tuple[str, ...]:
+    return MEMBER_ROLES_ALLOWED.get(role, (MemberRole.OBSERVER.value,))
+
+
+@dataclass
+class RoleChange:
+    """What a role change did to the user's evaluations: memberships demoted to observer
+    (evaluation, old role), and the open evaluations left without any lead."""
+
+    demoted: list[tuple[Evaluation, str]] = field(default_factory=list)
+    leaderless: list[Evaluation] = field(default_factory=list)
 
 MIN_PASSWORD_LENGTH = 12
 # A dummy hash checked for unknown users so both failures take the same time.
@@ -76,10 +100,39 @@ def create_user(
 
 
 @transaction
-def set_role(session: Session, user: User, role: str) -> None:
+def set_role(session: Session, user: User, role: str) -> RoleChange:
+    """Change the account's role; evaluation roles it no longer allows are demoted to observer
+    in the same transaction, so lead and evaluator powers end at once, for every session and
+    API token (both load the user and membership afresh on every request)."""
     if role not in {r.value for r in Role}:
         raise UserError(f"Unknown role {role!r}.")
     user.role = role
+    change = RoleChange()
+    allowed = member_roles_allowed(role)
+    memberships = session.scalars(
+        select(Membership).where(Membership.user_id == user.id).options(
+            selectinload(Membership.evaluation).selectinload(Evaluation.members)))
+    for membership in memberships:
+        if membership.role in allowed:
+            continue
+        change.demoted.append((membership.evaluation, membership.role))
+        membership.role = MemberRole.OBSERVER.value
+        evaluation = membership.evaluation
+        if evaluation.status != Status.DECIDED and not any(
+                m.role == MemberRole.LEAD for m in evaluation.members):
+            change.leaderless.append(evaluation)
+    return change
+
+
+def led_evaluations(session: Session) -> dict[int, list[Evaluation]]:
+    """Per user id, the evaluations the user leads (admin user list: who loses what)."""
+    out: dict[int, list[Evaluation]] = {}
+    rows = session.execute(select(Membership.user_id, Evaluation).join(
+        Evaluation, Evaluation.id == Membership.evaluation_id).where(
+        Membership.role == MemberRole.LEAD).order_by(Evaluation.title))
+    for user_id, evaluation in rows:
+        out.setdefault(user_id, []).append(evaluation)
+    return out
 
 
 @transaction

@@ -151,11 +151,12 @@ def test_blind_evaluator_sees_only_own_scores_and_no_ranking(api, demo):
     assert others > 0  # they exist, and tom's token does not get them
     assert_error(api.get(f"/api/v1/evaluations/{demo.scoring.id}/ranking", headers=tom),
                  403, "blind")
-    # Ana submitted: she sees everyone's scores and the ranking.
+    # Ana submitted: she sees every submitted score and the ranking, never tom's drafts.
     ana = bearer(token_for("ana@example.com"))
     body = api.get(f"/api/v1/evaluations/{demo.scoring.id}/scores", headers=ana).get_json()
-    assert body["blind"] is False
-    assert {"ana@example.com", "tom@example.com"} <= {s["evaluator"] for s in body["items"]}
+    assert body["blind"] is False and body["final"] is False
+    assert {s["evaluator"] for s in body["items"]} == {"ana@example.com"}
+    assert all(s["submitted"] for s in body["items"])
     assert api.get(f"/api/v1/evaluations/{demo.scoring.id}/ranking",
                    headers=ana).status_code == 200
 

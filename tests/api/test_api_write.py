@@ -201,7 +201,8 @@ def test_record_decision_through_the_api(api, demo):
     raj = bearer(token_for("raj@example.com"))
     assert api.get(url, headers=raj).get_json() == body
     response = api.post(url, json=payload, headers={**cto, "If-Match": response.headers["ETag"]})
-    assert_error(response, 409, "wrong_status")
+    error = assert_error(response, 409, "decided")  # frozen, and the message names the decision
+    assert "is decided" in error["message"]
 
 
 def test_create_outcome(api, lead, demo):

@@ -177,7 +177,9 @@ def test_score_submission_event_carries_no_score_values(app, demo, receiver):
         for c in demo.scoring.criteria:
             if (entry.vendor_id, c.id) not in have:
                 db.session.add(Score(evaluation_id=demo.scoring.id, evaluator_id=tom.id,
-                                     vendor_id=entry.vendor_id, criterion_id=c.id, value=3))
+                                     vendor_id=entry.vendor_id, criterion_id=c.id, value=3,
+                                     evidence=[{"type": "case_study",  # knockouts need one
+                                                "id": entry.vendor.case_studies[0].id}]))
     db.session.commit()
     assert demo.scoring.status == Status.SCORING
     count = scoring_entry.submit(db.session, demo.scoring, tom, membership)

@@ -20,7 +20,7 @@ from evaluator.models import (
 )
 from evaluator.services.evaluations import create_from_template
 from evaluator.services.templates import ensure_builtin_template
-from tests.conftest import login, make_user, post
+from tests.conftest import attest, login, make_user, post
 
 
 def _setup():
@@ -77,6 +77,7 @@ def test_relevant_evidence_first_on_scoring_screen_and_summary_on_compare(client
     _context(client, evaluation)
     post(client, "/logout")
     login(client, "ana@example.com")
+    attest(client, evaluation.id)
     page = client.get(f"/evaluations/{evaluation.id}/score?vendor={fit.id}").get_data(
         as_text=True)
     panel = page[page.index('class="evidence-panel"'):]
@@ -111,6 +112,7 @@ def test_contradicted_reference_claim_shows_on_vendor_page_and_scoring_screen(cl
     assert "1 claim contradicted by a reference" in page and "Overran by 40%" in page
     post(client, "/logout")
     login(client, "ana@example.com")
+    attest(client, evaluation.id)
     sheet = client.get(f"/evaluations/{evaluation.id}/score?vendor={fit.id}").get_data(
         as_text=True)
     assert "Contradicted by a reference" in sheet and "Overran by 40%" in sheet

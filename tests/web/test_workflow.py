@@ -22,7 +22,7 @@ from evaluator.models import (
     Vendor,
 )
 from evaluator.services.templates import ensure_builtin_template
-from tests.conftest import count_queries, csrf_token, login, make_user, post
+from tests.conftest import attest, count_queries, csrf_token, login, make_user, post
 
 
 def _lead_with_evaluation(client, title="Payments partner"):
@@ -126,6 +126,8 @@ def test_rank_order_centroid_and_ahp_helpers(client):
 
 def _vendors(n):
     vendors = [Vendor(name=f"Vendor {i}") for i in range(n)]
+    for v in vendors:  # evidence to cite: scores at the scale's ends must cite some
+        v.case_studies.append(CaseStudy(title=f"Program of {v.name}", summary="Delivered."))
     db.session.add_all(vendors)
     db.session.commit()
     return vendors
@@ -172,11 +174,14 @@ def _sheet(evaluation, vendor, values, versions=None, insufficient=()):
             data[f"rows-{i}-insufficient"] = "y"
         elif values.get(c.key) is not None:
             data[f"rows-{i}-value"] = str(values[c.key])
+            if vendor.case_studies:
+                data[f"rows-{i}-evidence"] = f"case_study:{vendor.case_studies[0].id}"
         data[f"rows-{i}-rationale"] = f"rationale {c.key}"
     return data
 
 
 def _score_all(client, evaluation, vendors, value_of):
+    attest(client, evaluation.id)
     for v in vendors:
         url = f"/evaluations/{evaluation.id}/score?vendor={v.id}"
         r = post(client, url, _sheet(evaluation, v, {c.key: value_of(v, c)
@@ -212,6 +217,7 @@ def test_blind_scoring_submit_compare_decide_and_verify(client):
     assert ana_member.user.email == "ana@example.com"
 
     _relogin(client, "raj@example.com")
+    attest(client, eid)
     # Raj cannot see Ana's scores before submitting: not on the compare page, not in JSON,
     # not on his scoring sheet.
     assert client.get(f"/evaluations/{eid}/compare").status_code == 403
@@ -225,7 +231,9 @@ def test_blind_scoring_submit_compare_decide_and_verify(client):
     _score_all(client, evaluation, vendors, lambda v, c: 4 if v.name == "Vendor 0" else 2)
     post(client, f"/evaluations/{eid}/submit", {}, token_from=f"/evaluations/{eid}")
     page = client.get(f"/evaluations/{eid}/compare").get_data(as_text=True)
-    assert "Vendor 0</strong> ranks first" in page
+    # Both submitted but scoring is still open: the result is interim and says so.
+    assert "Vendor 0</strong> currently leads (interim)" in page
+    assert "Interim result, not a decision." in page
     ranking = client.get(f"/evaluations/{eid}/ranking.json").get_json()
     assert ranking["vendors"][0]["name"] == "Vendor 0"
     assert ranking["vendors"][0]["score"] == pytest.approx(100 * (4.5 - 1) / 4)
@@ -253,6 +261,7 @@ def test_same_score_from_two_tabs_is_not_lost_silently(client):
     vendors = _vendors(2)
     _open_scoring(client, evaluation, vendors, ["ana@example.com"])
     _relogin(client, "ana@example.com")
+    attest(client, evaluation.id)
     url = f"/evaluations/{evaluation.id}/score?vendor={vendors[0].id}"
     first = _sheet(evaluation, vendors[0], {"setbacks": 2})
     assert post(client, url, first, token_from=url).status_code == 302
@@ -282,6 +291,7 @@ def test_conflict_of_interest_blocks_scoring_that_vendor(client):
         "user_id": ana.user_id, "vendor_id": vendors[1].id, "note": "Former employer"})
     assert r.status_code == 302
     _relogin(client, "ana@example.com")
+    attest(client, evaluation.id)
     url = f"/evaluations/{evaluation.id}/score?vendor={vendors[1].id}"
     assert client.get(url).status_code == 404
     r = post(client, f"/evaluations/{evaluation.id}/score/autosave?vendor={vendors[0].id}",
