@@ -171,6 +171,7 @@ def _cautions(ranking: Mapping[str, Any], leader: Mapping[str, Any],
               runner: Mapping[str, Any] | None,
               delivery: Mapping[int, Mapping[str, float | None]]) -> list[dict[str, str]]:
     out = []
+    name = leader.get("name", str(leader["id"]))
     alpha = ranking.get("agreement_alpha")
     if alpha is not None and alpha < AGREEMENT_CAUTION_BELOW:
         out.append({"code": "poor_agreement",
@@ -179,14 +180,14 @@ def _cautions(ranking: Mapping[str, Any], leader: Mapping[str, Any],
     p = leader.get("p_rank1")
     if p is not None and p < CONFIDENT_P_RANK1:
         out.append({"code": "low_confidence",
-                    "text": f"{leader['name']} ranks first in only {_pct(p)} of plausible "
-                            f"weightings (below {_pct(CONFIDENT_P_RANK1)})"})
+                    "text": f"{name} ranks first in only {_pct(p)} of the plausible draws "
+                            f"of evaluators and weights (below {_pct(CONFIDENT_P_RANK1)})"})
     if runner is not None:
         mine, theirs = delivery.get(leader["id"]), delivery.get(runner["id"])
         if mine and theirs and _delivery_worse(mine, theirs):
             out.append({"code": "weaker_delivery",
-                        "text": f"{leader['name']}'s delivery record is weaker than "
-                                f"{runner['name']}'s ({_record(mine)} vs {_record(theirs)})"})
+                        "text": f"{name}'s delivery record is weaker than "
+                                f"{runner.get('name', runner['id'])}'s ({_record(mine)} vs {_record(theirs)})"})
     return out
 
 
@@ -202,6 +203,7 @@ def _record(figures: Mapping[str, Any]) -> str:
 def _headline(rec: Mapping[str, Any], ranking: Mapping[str, Any]) -> str:
     """The recommendation sentence: only a final winner is 'award to'."""
     leader = rec["leader"]
+    name = leader.get("name", str(leader["id"])) if leader else ""
     process = ranking.get("process") or {}
     if rec["kind"] == "no_ranking":
         text = "No vendor can be ranked yet"
@@ -210,11 +212,11 @@ def _headline(rec: Mapping[str, Any], ranking: Mapping[str, Any]) -> str:
                   f"{process.get('expected_evaluators', 0)} evaluators submitted")
         stage = ("moderation round open" if process.get("status") == "moderation"
                  else counts)
-        who = (f"Currently leading: {leader['name']}" if rec["kind"] == "winner"
-               else f"No clear leader so far ({leader['name']} is ahead)")
+        who = (f"Currently leading: {name}" if rec["kind"] == "winner"
+               else f"No clear leader so far ({name} is ahead)")
         return f"{who} (interim: {stage}; not a recommendation)"
     elif rec["kind"] == "winner":
-        text = f"Recommendation: award to {leader['name']}"
+        text = f"Recommendation: award to {name}"
     else:
         text = "No clear winner"
     if rec.get("cautions"):

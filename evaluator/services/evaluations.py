@@ -75,7 +75,8 @@ class Dashboard:
         return bool(self.follow_ups or self.to_set_up)
 
 
-OPEN_STATUSES = (Status.DRAFT.value, Status.SCORING.value, Status.REVIEW.value)
+OPEN_STATUSES = (Status.DRAFT.value, Status.SCORING.value, Status.REVIEW.value,
+                 Status.MODERATION.value)
 DASHBOARD_PAGE_SIZE = 25
 
 
@@ -135,7 +136,8 @@ def build_dashboard(session: Session, user, page: int = 1) -> Dashboard:
             gaps = [gap(evaluation, m) for m in evaluation.members
                     if m.role == MemberRole.EVALUATOR.value and not m.submitted_at]
             board.follow_ups.append(LeadFollowUp(evaluation, gaps))
-        if status == Status.REVIEW.value and (is_lead or role == MemberRole.OBSERVER.value):
+        if status in (Status.REVIEW.value, Status.MODERATION.value) and (
+                is_lead or role == MemberRole.OBSERVER.value):
             board.in_review.append(evaluation)
     return board
 

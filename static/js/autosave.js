@@ -6,6 +6,7 @@
   var form = document.getElementById("score-form");
   if (!form || !window.fetch) return;
   var url = form.getAttribute("data-autosave");
+  if (!url) return;  // a locked sheet (submitted, or scoring closed) saves nothing
   var status = document.getElementById("autosave-status");
   var timer = null;
   function say(text, isError) {

@@ -80,7 +80,7 @@ def test_memo_robustness_and_recommendation_use_these_figures(app, decided_by_on
     evaluation, _, _, decider_name = decided_by_one
     memo = memo_service.build_memo(db.session, evaluation.id)
     text = " ".join(pdf_text(memos.html_to_pdf(memos.render_memo_html(memo))).split())
-    assert "Award to Acme Delivery" in text
+    assert "Recommendation: award to Acme Delivery" in text
     assert "Statistically tied with Cobalt Consulting" in text
     assert f"Without {decider_name} another vendor would be first" in text
     assert "draws of the evaluators and the weights" in text

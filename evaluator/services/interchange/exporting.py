@@ -53,7 +53,9 @@ def export_document(session: Session, evaluation_id: int) -> dict[str, Any]:
         key=lambda s: (member_pos[s.evaluator_id], vendor_pos[s.vendor_id],
                        position[s.criterion_id]))
     order = [c.key for c in criteria]
-    status = Status.REVIEW.value if evaluation.status == Status.DECIDED else evaluation.status
+    # Decided and moderation are states of the app, not of the format: both export as review.
+    status = (Status.REVIEW.value if evaluation.status in (Status.DECIDED, Status.MODERATION)
+              else evaluation.status)
     return {
         "format": FORMAT,
         "title": evaluation.title,
