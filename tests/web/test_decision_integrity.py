@@ -33,12 +33,15 @@ from evaluator.models import (
     User,
 )
 from evaluator.services import api_tokens
+from evaluator.services import conflicts as conflict_service
 from evaluator.services import decisions as decision_service
+from evaluator.services import moderation as moderation_service
 from evaluator.services import setup as setup_service
 from evaluator.services import users as user_service
 from evaluator.services.demo import seed_demo
 from tests.conftest import csrf_token, login, make_user, post
 from tests.pdf.conftest import pdf_text
+from tests.web.test_unit_of_work import CommitFailed, _failing_commit, database_state
 
 DEMO_PASSWORD = "demo-password-2026"
 DRAFT_MARKER = "tom-private-draft-7f3a"
@@ -568,3 +571,75 @@ def test_evaluator_attests_before_the_sheet_and_late_conflicts_are_flagged_not_d
                   Score.evaluator_id == ana.id) == submitted_before  # excluded, not deleted
     memo = pdf_text(client.get(f"/evaluations/{review.id}/memo.pdf").data)
     assert "Independence and conflicts of interest" in memo and "scores excluded" in memo
+
+
+# ------------------------------------------------------- all or nothing, even at commit
+
+
+def _attest(s, evaluation):
+    member = s.scalar(select(Membership).where(
+        Membership.evaluation_id == evaluation.id, Membership.submitted_at.is_(None),
+        Membership.role == MemberRole.EVALUATOR.value))
+    conflict_service.attest(s, evaluation, member.user, member, [
+        conflict_service.Declaration(evaluation.shortlist[0].vendor_id, "Former employer.")],
+        none=False)
+
+
+def _moderate(s, evaluation):
+    score = s.scalar(select(Score).where(Score.evaluation_id == evaluation.id,
+                                         Score.submitted.is_(True)).order_by(Score.id))
+    lead = s.scalar(select(Membership).where(Membership.evaluation_id == evaluation.id,
+                                             Membership.role == MemberRole.LEAD.value))
+    moderation_service.moderate(s, evaluation, lead.user, lead, [moderation_service.Revision(
+        score.id, 2.0 if score.value != 2.0 else 3.0, "Panel agreed after the discussion.")])
+
+
+def _reopen(s, evaluation):
+    lead = s.scalar(select(Membership).where(Membership.evaluation_id == evaluation.id,
+                                             Membership.role == MemberRole.LEAD.value))
+    decision_service.reopen(s, evaluation, lead.user, lead, "A reference contradicted it.")
+
+
+def _resolve(s, evaluation):
+    conflict = s.scalar(select(Conflict).where(Conflict.evaluation_id == evaluation.id))
+    conflict_service.resolve(s, evaluation, conflict.id, "exclude", "Material: a job offer.")
+
+
+def _prepare(s, review, scoring, use_case):
+    """Bring the demo to where the use case applies (committed before the state is taken)."""
+    if use_case is _attest:
+        for member in s.scalars(select(Membership).where(Membership.evaluation_id == scoring.id)):
+            member.attested_at = None
+        s.commit()
+        return scoring
+    if use_case is _moderate:
+        review.status = Status.MODERATION.value
+    if use_case is _reopen:
+        lead = s.scalar(select(User).where(User.email == "lead@example.com"))
+        membership = s.scalar(select(Membership).where(Membership.user_id == lead.id,
+                                                       Membership.evaluation_id == review.id))
+        decision_service.record_decision(s, review, lead, membership, vendor_id=review.shortlist[
+            0].vendor_id, rationale="The committee chose on the evidence.", dissent="")
+    if use_case is _resolve:
+        ana = s.scalar(select(User).where(User.email == "ana@example.com"))
+        conflict_service.declare(s, review, ana.id, review.shortlist[0].vendor_id, "Job offer")
+    s.commit()
+    return review
+
+
+@pytest.mark.parametrize("use_case", [_attest, _moderate, _reopen, _resolve],
+                         ids=["attest", "moderate", "reopen", "resolve_conflict"])
+def test_integrity_use_cases_failing_at_commit_leave_nothing_behind(monkeypatch, demo, use_case):
+    session = db.session
+    evaluation = _prepare(session, *demo, use_case)
+    session.expire_all()
+    before = database_state(session)
+    with monkeypatch.context() as patch:
+        patch.setattr(session, "commit", _failing_commit(session))
+        with pytest.raises(CommitFailed):
+            use_case(session, db.session.get(Evaluation, evaluation.id))
+    session.expire_all()
+    assert database_state(session) == before
+    use_case(session, db.session.get(Evaluation, evaluation.id))
+    session.expire_all()
+    assert database_state(session) != before

@@ -29,6 +29,7 @@ from evaluator.models import (
 )
 from evaluator.services import (
     api_tokens,
+    conflicts,
     decisions,
     dossier,
     dossier_import,
@@ -99,7 +100,7 @@ def create_evaluation(s):
 def declare_conflict(s):
     evaluation = _evaluation(s, Status.SCORING)
     score = s.scalar(select(Score).where(Score.evaluation_id == evaluation.id).order_by(Score.id))
-    setup.declare_conflict(s, evaluation, score.evaluator_id, score.vendor_id, "Former employer.")
+    conflicts.declare(s, evaluation, score.evaluator_id, score.vendor_id, "Former employer.")
 
 
 def save_scores(s):
@@ -118,6 +119,9 @@ def submit_scores(s):
     existing = {(sc.vendor_id, sc.criterion_id): sc.version for sc in s.scalars(
         select(Score).where(Score.evaluation_id == evaluation.id, Score.evaluator_id == member.user_id))}
     entries = [scoring_entry.ScoreEntry(entry.vendor_id, criterion.id, 4.0, rationale="Solid.",
+                                        # knockout criteria need a citation for every score
+                                        evidence=(("case_study",
+                                                   entry.vendor.case_studies[0].id),),
                                         version=existing.get((entry.vendor_id, criterion.id)))
                for entry in evaluation.shortlist for criterion in evaluation.criteria]
     scoring_entry.save_scores(s, evaluation, member.user, member, entries)
@@ -154,9 +158,14 @@ def create_token(s):
                             name="reporting")
 
 
+def demote_lead(s):
+    users.set_role(s, users.find_by_email(s, "lead@example.com"), "viewer")
+
+
 CASES = [create_vendor, update_vendor, create_case_study, delete_case_study, create_user,
          create_evaluation, declare_conflict, save_scores, submit_scores, record_decision,
-         import_outcomes, import_vendors_csv, import_evaluation, create_token]
+         import_outcomes, import_vendors_csv, import_evaluation, create_token,
+         demote_lead]
 
 
 def _failing_commit(session):
