@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .services import limits
+
 
 class ConfigError(RuntimeError):
     """The app cannot start with this configuration (e.g. production without SECRET_KEY)."""
@@ -18,15 +20,22 @@ class ConfigError(RuntimeError):
 class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
-    MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # bytes; uploads (CSV) are small
+    MAX_CONTENT_LENGTH = limits.MAX_REQUEST_BYTES  # bytes; uploads (CSV) are small
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     PER_PAGE = 50
     SESSION_IDLE_TIMEOUT = 30 * 60  # seconds without a request before a session ends
     SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60  # seconds after login, whatever the activity
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # failed attempts for one email
     LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"  # failed attempts from one address
+    PASSWORD_CHANGE_LIMIT = "5 per 15 minutes"  # wrong current passwords for one account
+    API_LIMIT_PER_TOKEN = "120 per minute;2000 per hour"  # API calls per bearer token
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port are trusted
+    # (hop count; werkzeug ProxyFix). 0 = none: the headers are ignored, as a client could
+    # forge them. Set it to the number of proxies (1 behind one load balancer).
+    TRUSTED_PROXIES = 0
     RATELIMIT_STRATEGY = "moving-window"
     ROBUSTNESS_SAMPLES = 10_000
     ROBUSTNESS_CONCENTRATION = 100.0
@@ -69,6 +78,9 @@ def configure(app, test_config: dict | None = None) -> None:
     secure = _env_bool("SESSION_COOKIE_SECURE")
     app.config["SESSION_COOKIE_SECURE"] = production if secure is None else secure
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    for name in ("TRUSTED_PROXIES", "API_LIMIT_PER_TOKEN"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
     if os.environ.get("REDIS_URL"):
         app.config["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
     app.config.from_pyfile("config.py", silent=True)
@@ -85,6 +97,7 @@ def configure(app, test_config: dict | None = None) -> None:
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     if production and app.config["PASSWORD_HASH_METHOD"] != "scrypt":
         raise ConfigError("PASSWORD_HASH_METHOD must stay scrypt in production.")
+    app.config["TRUSTED_PROXIES"] = _hop_count(app.config["TRUSTED_PROXIES"])
     if "RATELIMIT_STORAGE_URI" not in app.config:
         if production:
             raise ConfigError(
@@ -101,6 +114,15 @@ def configure(app, test_config: dict | None = None) -> None:
         if not options.get("pool_pre_ping"):  # pinging every checkout makes this one moot
             app.config.setdefault("DB_PING_AFTER_IDLE", float(
                 os.environ.get("DB_PING_AFTER_IDLE_SECONDS", "10")))
+
+
+def _hop_count(value) -> int:
+    """TRUSTED_PROXIES as a whole number of proxies, 0-10; anything else stops the start."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) > 10:
+        raise ConfigError(f"TRUSTED_PROXIES must be a whole number of proxies from 0 to 10, "
+                          f"not {value!r}.")
+    return int(text)
 
 
 def postgres_engine_options(base: dict) -> dict:

@@ -24,13 +24,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def seeded_server(workdir: Path, *, secret: str) -> Iterator[tuple[str, dict]]:
+def seeded_server(workdir: Path, *, secret: str, extra_env: dict | None = None
+                  ) -> Iterator[tuple[str, dict]]:
     """Yield (base URL, the server's environment, for CLI commands on the same database);
     the server's output goes to workdir/server.log, which a start-up failure raises with."""
     env = dict(os.environ)
     env.pop("TEST_DATABASE_URL", None)
     env.update(DATABASE_URL=f"sqlite:///{workdir / 'live.db'}", SECRET_KEY=secret,
-               FLASK_APP="app.py")
+               FLASK_APP="app.py", **(extra_env or {}))
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run([*FLASK, *command], cwd=ROOT, env=env, check=True, capture_output=True)
     port = free_port()

@@ -7,6 +7,7 @@ from ..access import role_required
 from ..extensions import db
 from ..models import AuditEvent, Role, User
 from ..services import users as user_service
+from ..web.args import page_number
 from . import bp
 from .forms import RoleForm, UserForm
 
@@ -40,7 +41,11 @@ def change_role(user_id: int):
     if not form.validate_on_submit():
         flash("Choose a valid role.", "error")
         return redirect(url_for("admin.users"))
-    change = user_service.set_role(db.session, user, form.role.data)
+    try:
+        change = user_service.set_role(db.session, user, form.role.data)
+    except user_service.UserError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.users"))
     flash(f"{user.email} is now {Role(user.role).label}.", "success")
     if change.demoted:
         flash(f"{user.email} is now an observer in: " + "; ".join(
@@ -55,7 +60,7 @@ def change_role(user_id: int):
 @bp.route("/audit")
 @role_required(Role.ADMIN)
 def audit():
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
     entity = request.args.get("entity", "")[:60]
     per_page = 100
     stmt = select(AuditEvent)

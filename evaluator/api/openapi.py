@@ -279,13 +279,19 @@ def _query(name: str, schema: dict, description: str = "") -> dict:
 PAGING = [_query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}),
           _query("per_page", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50})]
 IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": STR,
-            "description": "The ETag from the last GET (e.g. \"v3\"); 428 without, "
-                           "412 when the record has changed since."}
+            "description": "The ETag from the last GET (e.g. \"v3\"); 428 without (or with "
+                           "\"*\"), 412 when the record has changed since."}
 
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before the next call.",
+                               "schema": INT}}
 COMMON = {"401": _error("No, an unknown, or a revoked token."),
-          "422": _error("A query parameter or the body was refused; nothing changed.")}
-WRITE = {**COMMON, "400": _error("The body is not JSON."),
-         "403": _error("Read-only token, or the user's role may not do this.")}
+          "422": _error("A query parameter or the body was refused; nothing changed."),
+          "429": {**_error("Too many calls with this token (API_LIMIT_PER_TOKEN)."),
+                  "headers": RETRY_AFTER}}
+WRITE = {**COMMON, "400": _error("The body is not strict JSON (syntax, a key twice in one "
+                                 "object, NaN or Infinity, nested over 32 levels)."),
+         "403": _error("Read-only token, or the user's role may not do this."),
+         "415": _error("The body is not sent as application/json.")}
 
 
 def _op(summary: str, responses: dict, *, params: list | None = None, body: dict | None = None,

@@ -17,13 +17,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import g, jsonify, request, url_for
+from flask import current_app, g, jsonify, request, url_for
 from flask_login import current_user
 
 from .. import scoring
 from ..access import evaluation_for, role_required
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import CaseStudy, Evaluation, MemberRole, Role, Status, Vendor
+from ..security import api_token_key
 from ..services import api_tokens, json_check, scoring_entry
 from ..services import decisions as decision_service
 from ..services import dossier as dossier_service
@@ -43,6 +44,13 @@ from .openapi import openapi_document
 PUBLIC_API_ENDPOINTS = {"api.openapi"}
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 ID = "int(max=2147483647)"  # ids beyond 32 bits cannot exist; refuse them at routing (404)
+TOO_MANY_CALLS = ("Too many API calls with this token (API_LIMIT_PER_TOKEN); wait the number of "
+                  "seconds in Retry-After and try again.")
+
+# One allowance per token, shared by every endpoint of the API (calls without a token count per
+# address); 429 with Retry-After when it is spent.
+limiter.shared_limit(lambda: current_app.config["API_LIMIT_PER_TOKEN"], scope="api",
+                     key_func=api_token_key, error_message=TOO_MANY_CALLS)(bp)
 
 
 class ApiError(Exception):
@@ -126,24 +134,30 @@ def _with_etag(payload: dict, record, status: int = 200, headers: dict | None = 
 
 
 def _require_if_match(record) -> None:
-    """428 when the client sent no If-Match, 412 when it names another version."""
-    if not request.headers.get("If-Match"):
+    """428 when the client sent no If-Match (or "*", which names no version), 412 when it
+    names another version."""
+    if not request.headers.get("If-Match") or request.if_match.star_tag:
         raise ApiError(428, "precondition_required", "Send If-Match with the ETag you read "
-                       "(GET the record first): updates are refused without it, so no one "
-                       "overwrites a change they have not seen.")
-    if not request.if_match.contains(_etag(record)) and not request.if_match.star_tag:
+                       "(GET the record first; \"*\" names no version): updates are refused "
+                       "without it, so no one overwrites a change they have not seen.")
+    if not request.if_match.contains(_etag(record)):
         raise ApiError(412, "precondition_failed", "The record changed since you read it "
                        f"(its ETag is now \"{_etag(record)}\"). GET it again, re-apply your "
                        "change and retry.", headers={"ETag": f'"{_etag(record)}"'})
 
 
 def _body() -> Any:
-    """The JSON body, read so that the payload checker sees repeated keys and NaN/Infinity."""
+    """The JSON body: sent as application/json (415 otherwise), UTF-8 and at most
+    MAX_JSON_DEPTH deep (400); read so that the payload checker sees repeated keys and
+    NaN/Infinity and refuses them by path (422)."""
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise ApiError(415, "unsupported_media_type", "Send the body as JSON with "
+                       "'Content-Type: application/json'.")
     try:
-        return json_check.loads(request.get_data(cache=True).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ApiError(400, "invalid_json", "The request body must be JSON "
-                       "(Content-Type: application/json).") from None
+        return json_check.read(request.get_data(cache=True))
+    except json_check.JsonSyntaxError as exc:
+        raise ApiError(400, "invalid_json", str(exc)) from None
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import (
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -14,13 +15,19 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
-from ..security import login_email_key, login_failed
+from ..security import (
+    login_email_key,
+    login_failed,
+    password_change_key,
+    wrong_current_password,
+)
 from ..services import users as user_service
 from . import bp
 from .forms import ChangePasswordForm, LoginForm
 
 TOO_MANY = "Too many failed log-in attempts. Wait 15 minutes and try again."
-
+TOO_MANY_PASSWORDS = ("Too many wrong current passwords. Wait 15 minutes and try again, or log "
+                      "out and use the log-in page.")
 
 
 def safe_next(target: str | None) -> str | None:
@@ -71,6 +78,9 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["PASSWORD_CHANGE_LIMIT"], methods=["POST"],
+               key_func=password_change_key, deduct_when=wrong_current_password,
+               error_message=TOO_MANY_PASSWORDS)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -78,6 +88,9 @@ def change_password():
         try:
             user_service.change_password(
                 db.session, user, form.current_password.data, form.new_password.data)
+        except user_service.WrongPassword as exc:
+            g.wrong_current_password = True
+            form.current_password.errors.append(str(exc))
         except user_service.UserError as exc:
             form.new_password.errors.append(str(exc))
         else:

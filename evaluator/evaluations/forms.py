@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from ..forms import whole_number
 from ..models import ConflictResolution, EvidenceRule, MemberRole
 
 
@@ -35,7 +36,7 @@ class NewEvaluationForm(FlaskForm):
 
 
 class CriterionRowForm(Form):
-    id = HiddenField(validators=[DataRequired()])
+    id = HiddenField(validators=[DataRequired(), whole_number()])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
     weight = FloatField("Weight", validators=[InputRequired(message="Enter a weight."),
@@ -46,13 +47,13 @@ class CriterionRowForm(Form):
 
 
 class CriteriaForm(FlaskForm):
-    version = HiddenField()
+    version = HiddenField(validators=[whole_number()])
     rows = FieldList(FormField(CriterionRowForm))
     submit = SubmitField("Save criteria and weights")
 
 
 class RocForm(FlaskForm):
-    version = HiddenField()
+    version = HiddenField(validators=[whole_number()])
     ranks = FieldList(IntegerField("Rank", validators=[InputRequired(), NumberRange(min=1)]))
     submit = SubmitField("Apply rank-order centroid weights")
 
@@ -63,7 +64,7 @@ AHP_CHOICES = [(str(v), label) for v, label in [
 
 
 class AhpForm(FlaskForm):
-    version = HiddenField()
+    version = HiddenField(validators=[whole_number()])
     pairs = FieldList(SelectField("Comparison", choices=AHP_CHOICES, default="1"))
     submit = SubmitField("Apply AHP weights")
 
@@ -149,9 +150,9 @@ class SaveTemplateForm(FlaskForm):
 
 
 class ScoreRowForm(Form):
-    criterion_id = HiddenField(validators=[DataRequired()])
-    vendor_id = HiddenField(validators=[DataRequired()])
-    version = HiddenField()
+    criterion_id = HiddenField(validators=[DataRequired(), whole_number()])
+    vendor_id = HiddenField(validators=[DataRequired(), whole_number()])
+    version = HiddenField(validators=[whole_number()])
     value = RadioField("Score", validators=[Optional()], validate_choice=True)
     insufficient = BooleanField("Insufficient evidence")
     rationale = TextAreaField("Rationale", validators=[Optional(), Length(max=5000)])
@@ -173,7 +174,7 @@ class DecisionForm(FlaskForm):
 
 
 class ContextForm(FlaskForm):
-    version = HiddenField()
+    version = HiddenField(validators=[whole_number()])
     sector = StringField("Our sector", validators=[Optional(), Length(max=120)],
                          description="e.g. Financial services")
     org_size = SelectField("Our organisation size", choices=[

@@ -16,6 +16,7 @@ from ..services import scoring_entry
 from ..services import setup as setup_service
 from ..services.errors import WorkflowError
 from ..services.templates import list_templates
+from ..web.args import page_number
 from . import bp
 from .forms import NewEvaluationForm, ReopenForm, ResolveConflictForm, StatusForm
 
@@ -55,7 +56,7 @@ def require_unblinded(membership):
 @bp.route("/")
 def index():
     page = evaluation_service.evaluation_page(
-        db.session, current_user, request.args.get("page", 1, type=int) or 1, per_page=50)
+        db.session, current_user, page_number(), per_page=50)
     return render_template("evaluations/index.html", evaluations=page)
 
 

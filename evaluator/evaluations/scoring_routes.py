@@ -60,7 +60,8 @@ def _build_form(evaluation, cells, own, vendors, formdata=None) -> ScoreSheetFor
             })
     for row in form.rows:
         row.form.value.choices = levels
-        vendor = vendors.get(int(row.form.vendor_id.data or 0))
+        raw_id = str(row.form.vendor_id.data or "")
+        vendor = vendors.get(int(raw_id)) if raw_id.isascii() and raw_id.isdigit() else None
         row.form.evidence.choices = _evidence_choices(vendor) if vendor else []
     return form
 

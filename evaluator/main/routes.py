@@ -1,19 +1,20 @@
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_login import current_user
 from sqlalchemy import text
 
 from ..extensions import db
 from ..services import evaluations as evaluation_service
 from ..web import page_cache
+from ..web.args import page_number
 from . import bp
 
 
 @bp.route("/")
 def dashboard():
     version = page_cache.data_version(db.session)  # before the data: see web/page_cache.py
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number()
 
     def body() -> bytes:
         board = evaluation_service.build_dashboard(db.session, current_user, page)

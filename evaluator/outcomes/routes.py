@@ -13,6 +13,7 @@ from ..scoring.outcome import MIN_PER_OUTCOME, MIN_PROGRAMS, VALIDATION_VERSION,
 from ..services import outcome_import
 from ..services import outcomes as outcome_service
 from ..services.errors import OutcomeError
+from ..web.args import page_number
 from . import bp
 from .chart import calibration_svg
 from .forms import ConfirmImportForm, ImportForm, OutcomeForm
@@ -32,7 +33,7 @@ def _index_page(import_form=None, confirm_form=None, preview=None, import_errors
             "recorded", "imported", "demo") else "",
     )
     page = outcome_service.list_programs(
-        db.session, flt, page=request.args.get("page", 1, type=int) or 1)
+        db.session, flt, page=page_number())
     active = outcome_service.active_model(db.session)
     return render_template(
         "outcomes/index.html", page=page, flt=flt, labels=outcome_service.criterion_labels(

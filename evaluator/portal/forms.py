@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from ..forms import whole_number
 from ..models import PortalInvitation, PortalSection, Vendor
 from ..services.dossier_import import MAX_TEXT
 from ..services.portal import (
@@ -153,13 +154,13 @@ class AcceptForm(FlaskForm):
                                    default=True)
     note = TextAreaField("Note (optional)", filters=STRIP,
                          validators=[Optional(), Length(max=MAX_MESSAGE)])
-    version = HiddenField()
+    version = HiddenField(validators=[whole_number()])
 
 
 class RejectForm(FlaskForm):
     note = TextAreaField("Why is it rejected?", filters=STRIP, validators=[
         DataRequired(message="Say why the submission is rejected."), Length(max=MAX_MESSAGE)])
-    version = HiddenField()
+    version = HiddenField(validators=[whole_number()])
 
 
 __all__ = ["AcceptForm", "InviteForm", "MAX_CASE_STUDIES", "NEW_VENDOR", "PortalCaseStudyForm",

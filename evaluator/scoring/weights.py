@@ -58,10 +58,14 @@ def normalise_weights(weights: Mapping[Hashable, float]) -> dict[Hashable, float
         if raw < 0:
             raise InvalidWeights(f"weight of {key!r} must not be negative, got {raw!r}")
         values.append(float(raw))
-    total = math.fsum(values)
-    if total <= 0:
+    largest = max(values)
+    if largest <= 0:
         raise InvalidWeights("all weights are zero: give at least one criterion a positive weight")
-    return {key: value / total for key, value in zip(weights, values, strict=True)}
+    # Divided by the largest first: shares are scale-free, and a sum of weights near the float
+    # maximum (1e308) must not overflow.
+    scaled = [value / largest for value in values]
+    total = math.fsum(scaled)
+    return {key: value / total for key, value in zip(weights, scaled, strict=True)}
 
 
 def rank_order_centroid(ordered_keys: Sequence[Hashable]) -> dict[Hashable, float]:

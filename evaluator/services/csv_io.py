@@ -23,6 +23,8 @@ from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
 
+from .limits import MAX_CSV_BYTES, control_character
+
 ENCODINGS = {"utf-8": "UTF-8", "cp1252": "Windows-1252 (older Excel \"CSV\")"}
 
 #: A spreadsheet runs a cell as a formula when it starts with one of these (OWASP CSV injection).
@@ -234,6 +236,9 @@ def decode_bytes(data: bytes, encoding: str = "utf-8") -> str:
     """Bytes -> text, with a message a spreadsheet user can act on when it is not text."""
     if encoding not in ENCODINGS:
         raise CsvFileError(f"Unknown encoding {encoding!r}; use one of: {', '.join(ENCODINGS)}.")
+    if len(data) > MAX_CSV_BYTES:
+        raise CsvFileError(f"The file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB; split "
+                           "it into smaller files.")
     if not data.strip():
         raise CsvFileError("The file is empty.")
     if data.startswith(b"PK\x03\x04"):
@@ -327,10 +332,25 @@ def read_table(data: bytes, columns: Sequence[Column], encoding: str = "utf-8") 
                     "(a separator inside a value needs the value in double quotes)"
                 )))
                 continue
+        if len(cells) < len(header):
+            # A short row would clear the fields it leaves out; an empty cell (a separator with
+            # nothing between) stays the way to clear one on purpose.
+            missing = header[len(cells):]
+            errors.append(CellError(start, missing[0], (
+                f"the row has {len(cells)} cells but the header has {len(header)} columns; "
+                f"missing: {', '.join(missing)} (to clear a field, leave its "
+                "cell empty between separators)"
+            )))
+            continue
         values: dict[str, object] = {}
         for index, name in enumerate(header):
-            raw = unneutralise(cells[index].strip()) if index < len(cells) else ""
+            raw = unneutralise(cells[index].strip())
             column = spec[name]
+            bad = control_character(raw)
+            if bad:
+                errors.append(CellError(start, name, f"contains the control character {bad} "
+                                                     "(only tab and line breaks are allowed)"))
+                continue
             if column.required and raw == "":
                 errors.append(CellError(start, name, "is required"))
                 continue

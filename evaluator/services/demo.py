@@ -45,7 +45,7 @@ from .templates import ensure_builtin_template
 from .uow import transaction
 
 SEED = 2026
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = user_service.DEMO_PASSWORD
 
 DEMO_USERS = [
     ("admin@example.com", "Alex Admin", Role.ADMIN),
@@ -164,7 +164,7 @@ def _users(session: Session) -> dict[str, User]:
         user = user_service.find_by_email(session, email)
         if user is None:
             user = user_service.create_user(
-                session, email, role=role.value, password=DEMO_PASSWORD, name=name
+                session, email, role=role.value, password=DEMO_PASSWORD, name=name, demo=True
             )
         out[email.split("@")[0]] = user
     session.flush()

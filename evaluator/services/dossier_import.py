@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import CaseStudy, Certification, Integration, Vendor, VendorContact
 from ..scoring.relevance import ORG_SIZES
-from . import csv_io
+from . import csv_io, limits
 from .csv_io import CellError, Column, CsvFileError, CsvRowsError, Row
 from .dossier import (
     CASE_STUDY_FIELDS,
@@ -48,7 +48,7 @@ from .vendors import (
     max_len,
 )
 
-MAX_TEXT = 20_000  # characters in a free-text cell (description, narrative)
+MAX_TEXT = limits.MAX_TEXT  # characters in a free-text cell (description, narrative)
 KINDS = ("vendors", "case-studies")
 
 

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .limits import MAX_JSON_DEPTH, control_character
+
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -40,6 +42,42 @@ def object_pairs(pairs: list[tuple[str, Any]]) -> JsonObject:
         obj[key] = value
     obj.duplicates = tuple(dupes)
     return obj
+
+
+class JsonSyntaxError(ValueError):
+    """Not one readable JSON document (message with line and column, or the reason)."""
+
+
+def depth(value: Any) -> int:
+    """Nesting depth of arrays/objects, iteratively (a deep value must not exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def read(raw: bytes) -> Any:
+    """UTF-8 bytes -> a value for a JsonChecker (loads below), at most MAX_JSON_DEPTH deep;
+    JsonSyntaxError otherwise."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise JsonSyntaxError("The body is not UTF-8 text.") from None
+    try:
+        value = loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonSyntaxError(f"The body is not valid JSON (line {exc.lineno}, column "
+                              f"{exc.colno}: {exc.msg}).") from None
+    except RecursionError:
+        raise JsonSyntaxError(f"The body is nested more than {MAX_JSON_DEPTH} levels "
+                              "deep.") from None
+    if depth(value) > MAX_JSON_DEPTH:
+        raise JsonSyntaxError(f"The body is nested more than {MAX_JSON_DEPTH} levels deep.")
+    return value
 
 
 def loads(text: str) -> Any:
@@ -106,7 +144,7 @@ class JsonChecker:
             self.fail(path, f"must be a list, got {kind(value)}")
             return []
         if max_items is not None and len(value) > max_items:
-            self.fail(path, f"may have at most {max_items} entries")
+            self.fail(path, f"has {len(value)} entries; at most {max_items} are allowed")
             return []
         return value
 
@@ -115,8 +153,9 @@ class JsonChecker:
         if not isinstance(value, str):
             self.fail(path, f"must be a string, got {kind(value)}")
             return None
-        if "\x00" in value:
-            self.fail(path, "must not contain NUL characters")
+        if control_character(value):
+            self.fail(path, f"contains the control character {control_character(value)} "
+                            "(only tab and line breaks are allowed)")
             return None
         try:
             value.encode("utf-8")

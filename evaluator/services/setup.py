@@ -30,6 +30,7 @@ from ..models import (
     Vendor,
 )
 from ..scoring import relevance as core
+from . import limits
 from . import users as user_service
 from .errors import ConcurrentEdit, WorkflowError
 from .evaluations import create_from_template, require_undecided
@@ -101,6 +102,13 @@ def _require_status(evaluation: Evaluation, *allowed: Status, what: str) -> None
                             f"(it is {evaluation.status}).")
 
 
+def _check_weights(weights: dict[str, float]) -> None:
+    for key, weight in weights.items():
+        if isinstance(weight, int | float) and weight > limits.MAX_WEIGHT:
+            raise WorkflowError(f"The weight of {key!r} is {weight:g}; a weight is at most "
+                                f"{limits.MAX_WEIGHT:g} (weights count as shares of their sum).")
+
+
 @transaction
 def update_criteria(
     session: Session, evaluation: Evaluation, edits: list[CriterionEdit], expected_version: int
@@ -122,6 +130,7 @@ def update_criteria(
                 f"{evaluation.scale_min}-{evaluation.scale_max}."
             )
         weights[criterion.key] = edit.weight
+    _check_weights(weights)
     scoring.normalise_weights(weights)  # raises InvalidWeights with a clear message
     _touch(evaluation, expected_version)
     for edit in edits:
@@ -159,9 +168,13 @@ def save_lens(
     unknown = set(weights) - keys
     if unknown:
         raise WorkflowError(f"Unknown criteria in lens: {', '.join(sorted(unknown))}.")
+    _check_weights(weights)
     scoring.normalise_weights({k: weights.get(k, 0.0) for k in keys})
     lens = next((x for x in evaluation.lenses if x.name == name), None)
     if lens is None:
+        if len(evaluation.lenses) >= limits.MAX_LENSES:
+            raise WorkflowError(f"An evaluation has at most {limits.MAX_LENSES} lenses; edit "
+                                "or delete one first.")
         lens = Lens(name=name)
         evaluation.lenses.append(lens)
     lens.weights = {k: float(v) for k, v in weights.items()}
@@ -189,6 +202,9 @@ def add_to_shortlist(session: Session, evaluation: Evaluation, vendor_ids: list[
             raise WorkflowError("Choose vendors from the register (archived vendors cannot be "
                                 "shortlisted).")
         if vendor_id not in present:
+            if len(present) >= limits.MAX_SHORTLIST:
+                raise WorkflowError(f"A shortlist has at most {limits.MAX_SHORTLIST} vendors; "
+                                    "nothing was added.")
             evaluation.shortlist.append(ShortlistEntry(vendor=vendor))
             present.add(vendor_id)
             added += 1
@@ -222,6 +238,8 @@ def add_member(session: Session, evaluation: Evaluation, email: str, role: str) 
             "Only procurement leads can lead an evaluation." if role == MemberRole.LEAD else
             f"{user.email} is a {Role(user.role).label.lower()} and can only observe; an "
             "administrator can change the account's role first.")
+    if len(evaluation.members) >= limits.MAX_MEMBERS:
+        raise WorkflowError(f"An evaluation has at most {limits.MAX_MEMBERS} members.")
     membership = Membership(user=user, role=role)
     evaluation.members.append(membership)
     return membership

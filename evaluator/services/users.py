@@ -34,6 +34,9 @@ class RoleChange:
     leaderless: list[Evaluation] = field(default_factory=list)
 
 MIN_PASSWORD_LENGTH = 12
+#: The demo accounts' password, printed in the README and by `flask seed-demo`: public, so the
+#: demo seed (seed_demo) is the only place allowed to set it.
+DEMO_PASSWORD = "demo-password-2026"
 # A dummy hash checked for unknown users so both failures take the same time.
 _DUMMY = User(email="-", password_hash=None)
 _DUMMY.set_password("not-a-real-password-0000")
@@ -41,6 +44,10 @@ _DUMMY.set_password("not-a-real-password-0000")
 
 class UserError(ValueError):
     """A clear, user-facing reason why an account change was refused."""
+
+
+class WrongPassword(UserError):
+    """The current password given to confirm a change is not the account's (rate-limited)."""
 
 
 def normalise_email(email: str) -> str:
@@ -54,6 +61,8 @@ def validate_password(password: str, user_inputs: tuple[str, ...] = ()) -> None:
         raise UserError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.")
     if len(password) > 200:
         raise UserError("Password must be at most 200 characters long.")
+    if password.strip().lower() == DEMO_PASSWORD:
+        raise UserError("That is the public demo password; choose another one.")
 
     result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
     if result["score"] < 3:
@@ -82,8 +91,11 @@ def create_user(
     password: str | None = None,
     name: str = "",
     commit: bool = True,
+    demo: bool = False,
 ) -> User:
-    """Create an account; password None makes an account that cannot log in until one is set."""
+    """Create an account; password None makes an account that cannot log in until one is set.
+
+    ``demo`` (the demo seed only) sets the public demo password without the password policy."""
     email = normalise_email(email)
     if not email or "@" not in email:
         raise UserError("A valid email address is required.")
@@ -93,10 +105,26 @@ def create_user(
         raise UserError(f"A user with email {email} already exists.")
     user = User(email=email, role=role, name=name.strip())
     if password is not None:
-        validate_password(password, (email, email.split("@")[0], name))
+        if not (demo and password == DEMO_PASSWORD):
+            validate_password(password, (email, email.split("@")[0], name))
         user.set_password(password)
     session.add(user)
     return user
+
+
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse a change that would leave no active admin (nobody could manage accounts).
+
+    The other active admins are read with FOR UPDATE (PostgreSQL), so two admins demoting each
+    other at the same moment cannot both succeed; SQLite runs one writer at a time."""
+    if user.role != Role.ADMIN.value or not user.active:
+        return
+    others = session.scalars(
+        select(User.id).where(User.role == Role.ADMIN.value, User.active.is_(True),
+                              User.id != user.id).with_for_update()).all()
+    if not others:
+        raise UserError(f"{user.email} is the only active admin; make another user an admin "
+                        "first.")
 
 
 @transaction
@@ -106,6 +134,8 @@ def set_role(session: Session, user: User, role: str) -> RoleChange:
     API token (both load the user and membership afresh on every request)."""
     if role not in {r.value for r in Role}:
         raise UserError(f"Unknown role {role!r}.")
+    if role != Role.ADMIN.value:
+        _keep_an_admin(session, user)
     user.role = role
     change = RoleChange()
     allowed = member_roles_allowed(role)
@@ -137,6 +167,8 @@ def led_evaluations(session: Session) -> dict[int, list[Evaluation]]:
 
 @transaction
 def set_active(session: Session, user: User, active: bool) -> None:
+    if not active:
+        _keep_an_admin(session, user)
     user.active = active
     if not active:
         user.session_version += 1  # ends the user's sessions
@@ -151,7 +183,7 @@ def end_sessions(session: Session, user: User) -> None:
 @transaction
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise UserError("The current password is not correct.")
+        raise WrongPassword("The current password is not correct.")
     validate_password(new, (user.email, user.email.split("@")[0], user.name))
     user.set_password(new)
     user.session_version += 1

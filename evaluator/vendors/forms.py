@@ -27,8 +27,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..forms import whole_number
 from ..models import CaseStudy, Certification, Integration, Vendor, VendorContact
 from ..scoring.relevance import ORG_SIZES
+from ..services import limits
 from ..services.csv_io import ENCODINGS
 from ..services.dossier import OUTCOMES, CaseStudyData, InterviewData
 from ..services.dossier_import import MAX_TEXT
@@ -43,7 +45,7 @@ from ..services.vendors import (
 )
 
 #: Upload limit for one CSV file, in bytes (the app-wide request limit is MAX_CONTENT_LENGTH).
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_UPLOAD_BYTES = limits.MAX_CSV_BYTES
 
 
 def _strip(value):
@@ -117,7 +119,7 @@ class VendorForm(FlaskForm):
     contacts = FieldList(FormField(ContactForm), min_entries=0, max_entries=20)
     certifications = FieldList(FormField(CertificationForm), min_entries=0, max_entries=30)
     integrations = FieldList(FormField(IntegrationForm), min_entries=0, max_entries=30)
-    version = HiddenField()
+    version = HiddenField(validators=[whole_number()])
 
     def pad(self, blanks: int = 1) -> VendorForm:
         """Add blank rows so a user can add contacts etc. without JavaScript."""
@@ -181,7 +183,7 @@ class CaseStudyForm(FlaskForm):
     reference_email = StringField("Reference email", filters=STRIP, validators=[
         Optional(), Email(message="Enter an email address like name@example.com."),
         Length(max=max_len(CaseStudy, "reference_email"))])
-    version = HiddenField()
+    version = HiddenField(validators=[whole_number()])
 
     def to_data(self) -> CaseStudyData:
         return CaseStudyData(

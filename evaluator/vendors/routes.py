@@ -27,6 +27,7 @@ from ..services import references as reference_service
 from ..services import vendors as vendor_service
 from ..services.vendors import DossierError, StaleEdit
 from ..web import page_cache
+from ..web.args import page_number
 from . import bp
 from .forms import (
     CaseStudyForm,
@@ -63,7 +64,7 @@ def _inject_can_edit():
 def index():
     version = page_cache.data_version(db.session)  # before the data: see web/page_cache.py
     flt = _filter_from_args()
-    number = max(1, request.args.get("page", 1, type=int) or 1)
+    number = page_number()
 
     def results() -> bytes:
         page = vendor_service.list_vendors(db.session, flt, page=number)

@@ -13,7 +13,7 @@ from ...models import (
     Role,
     Status,
 )
-from .. import json_check
+from .. import json_check, limits
 
 FORMAT = "evaluator/evaluation@1"
 FORMAT_PREFIX = "evaluator/evaluation@"
@@ -27,8 +27,8 @@ ACCOUNT_ROLE = {
     MemberRole.EVALUATOR.value: Role.EVALUATOR.value,
     MemberRole.OBSERVER.value: Role.VIEWER.value,
 }
-MAX_TEXT = 20_000
-MAX_RATIONALE = 5_000
+MAX_TEXT = limits.MAX_TEXT
+MAX_RATIONALE = limits.MAX_RATIONALE
 MAX_ISSUES = 50
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

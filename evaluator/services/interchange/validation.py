@@ -18,6 +18,7 @@ from ...models import (
     Status,
 )
 from ...scoring.relevance import facet_weights
+from .. import limits
 from .. import users as user_service
 from ..json_check import JsonChecker, at
 from ..json_check import kind as _kind
@@ -60,9 +61,10 @@ class _Checker(JsonChecker):
     def issues(self) -> list[Issue]:
         return [Issue(where, reason) for where, reason in self.problems]
 
-    def field_array(self, obj: dict, key: str, path: str) -> list:
-        """obj[key] as a list; [] when absent."""
-        return self.array(obj[key], at(path, key)) if key in obj else []
+    def field_array(self, obj: dict, key: str, path: str, max_items: int | None = None
+                    ) -> list:
+        """obj[key] as a list (of at most max_items); [] when absent."""
+        return self.array(obj[key], at(path, key), max_items) if key in obj else []
 
     def field_text(self, obj: dict, key: str, path: str, *, max_len: int,
                    required: bool = False, default: str = "") -> str | None:
@@ -74,6 +76,9 @@ class _Checker(JsonChecker):
 
 def parse_document(raw: bytes | str) -> EvaluationSpec:
     """Read and validate a whole document; raises InterchangeError listing every problem."""
+    if len(raw) > limits.MAX_INTERCHANGE_BYTES:
+        raise InterchangeError([Issue("$", f"the file is larger than "
+                                           f"{limits.MAX_INTERCHANGE_BYTES // (1024 * 1024)} MB")])
     return validate_document(load_json(raw))
 
 
@@ -195,6 +200,10 @@ def _scale(c: _Checker, value: Any) -> tuple[int, int] | None:
         if number is not None and not number.is_integer():
             c.fail(f"$.scale.{key}", f"must be a whole number, got {obj[key]!r}")
             number = None
+        if number is not None and abs(number) > limits.MAX_SCALE_BOUND:
+            c.fail(f"$.scale.{key}", f"must lie between -{limits.MAX_SCALE_BOUND} and "
+                                     f"{limits.MAX_SCALE_BOUND}, got {obj[key]!r}")
+            number = None
         bounds.append(number)
     lo, hi = bounds
     if lo is None or hi is None:
@@ -212,7 +221,7 @@ def _on_scale(scale: tuple[int, int] | None, value: float) -> bool:
 
 
 def _criteria(c: _Checker, top: dict, scale: tuple[int, int] | None) -> list[CriterionSpec]:
-    items = c.field_array(top, "criteria", "$")
+    items = c.field_array(top, "criteria", "$", limits.MAX_CRITERIA)
     if "criteria" in top and isinstance(top["criteria"], list) and not items:
         c.fail("$.criteria", "must list at least one criterion")
     out: list[CriterionSpec] = []
@@ -233,6 +242,10 @@ def _criteria(c: _Checker, top: dict, scale: tuple[int, int] | None) -> list[Cri
         weight = c.number(obj["weight"], f"{path}.weight") if "weight" in obj else None
         if weight is not None and weight < 0:
             c.fail(f"{path}.weight", f"must not be negative, got {obj['weight']!r}")
+            weight = None
+        elif weight is not None and weight > limits.MAX_WEIGHT:
+            c.fail(f"{path}.weight", f"must be at most {limits.MAX_WEIGHT:g}, got "
+                                     f"{obj['weight']!r}")
             weight = None
         knockout = None
         if "knockout_below" in obj:
@@ -289,6 +302,9 @@ def _anchors(c: _Checker, obj: dict, path: str, scale: tuple[int, int] | None) -
         if len(text) > MAX_TEXT:
             c.fail(spot, f"is longer than {MAX_TEXT} characters")
             continue
+        if limits.control_character(text):
+            c.fail(spot, f"contains the control character {limits.control_character(text)}")
+            continue
         out[level] = text.strip()
     return out
 
@@ -296,7 +312,7 @@ def _anchors(c: _Checker, obj: dict, path: str, scale: tuple[int, int] | None) -
 def _vendors(c: _Checker, top: dict) -> tuple[list[str], dict[str, int]]:
     names: list[str] = []
     index: dict[str, int] = {}
-    for i, item in enumerate(c.field_array(top, "vendors", "$")):
+    for i, item in enumerate(c.field_array(top, "vendors", "$", limits.MAX_SHORTLIST)):
         path = f"$.vendors[{i}]"
         obj = c.obj(item, path, ("name",))
         name = c.field_text(obj, "name", path, max_len=200, required=True) if obj else None
@@ -314,7 +330,7 @@ def _vendors(c: _Checker, top: dict) -> tuple[list[str], dict[str, int]]:
 def _members(c: _Checker, top: dict) -> list[MemberSpec]:
     out: list[MemberSpec] = []
     seen: set[str] = set()
-    for i, item in enumerate(c.field_array(top, "evaluators", "$")):
+    for i, item in enumerate(c.field_array(top, "evaluators", "$", limits.MAX_MEMBERS)):
         path = f"$.evaluators[{i}]"
         obj = c.obj(item, path, ("email",), ("name", "role"))
         if obj is None:
@@ -357,7 +373,7 @@ def _lenses(c: _Checker, top: dict, criteria: list[CriterionSpec]) -> list[LensS
     keys = [cr.key for cr in criteria]
     out: list[LensSpec] = []
     seen = {scoring.BASE_PROFILE}
-    for i, item in enumerate(c.field_array(top, "lenses", "$")):
+    for i, item in enumerate(c.field_array(top, "lenses", "$", limits.MAX_LENSES)):
         path = f"$.lenses[{i}]"
         obj = c.obj(item, path, ("name", "weights"), ("description",))
         if obj is None:
@@ -384,6 +400,9 @@ def _lenses(c: _Checker, top: dict, criteria: list[CriterionSpec]) -> list[LensS
             number = c.number(value, where)
             if number is not None and number < 0:
                 c.fail(where, f"must not be negative, got {value!r}")
+                number = None
+            elif number is not None and number > limits.MAX_WEIGHT:
+                c.fail(where, f"must be at most {limits.MAX_WEIGHT:g}, got {value!r}")
                 number = None
             if number is None:
                 ok = False
