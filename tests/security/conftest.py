@@ -14,7 +14,8 @@ def app_with(app):
 
     def _make(**overrides):
         config = {key: app.config[key] for key in (
-            "TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "SERVER_NAME")}
+            "TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "SERVER_NAME",
+            "PASSWORD_HASH_METHOD")}
         other = create_app({**config, **overrides})
         other.test_client_class = FreshContextClient
         return other
