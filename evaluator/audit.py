@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, configure_mappers
 
+from . import audit_chain
 from .extensions import db
 from .models import (
     AuditEvent,
@@ -86,6 +88,29 @@ def _entity_type(obj) -> str:
     return type(obj).__name__
 
 
+#: pg_advisory_xact_lock key serialising appends to the chain ("AUDI" in ASCII).
+CHAIN_LOCK_KEY = 0x41554449
+
+
+def _lock_chain(connection: Connection) -> None:
+    """Serialise writers until their commit, so each new row links to the true last row.
+
+    Taken before a flush writes anything (so no writer holds row locks while it waits here):
+    PostgreSQL with a transaction-level advisory lock, SQLite by starting the write transaction
+    with a statement that writes nothing (SQLite has one writer at a time)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    elif connection.dialect.name == "sqlite":
+        connection.execute(text("DELETE FROM audit_events WHERE 0 = 1"))
+
+
+def _head(connection: Connection) -> str:
+    """The hash of the newest audit row (GENESIS for an empty trail)."""
+    last = connection.execute(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    return last or audit_chain.GENESIS
+
+
 def _after_flush(session: Session, flush_context) -> None:
     rows = []
     actor_id, actor = current_actor()
@@ -93,14 +118,14 @@ def _after_flush(session: Session, flush_context) -> None:
     def row(action, obj, before, after):
         rows.append(
             {
-                "at": datetime.now().astimezone(),
+                "at": datetime.now(UTC),
                 "actor_id": actor_id,
                 "actor": actor,
                 "action": action,
                 "entity_type": _entity_type(obj),
                 "entity_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
-                "before": before,
-                "after": after,
+                "before": audit_chain.plain_json(before),
+                "after": audit_chain.plain_json(after),
             }
         )
 
@@ -115,13 +140,35 @@ def _after_flush(session: Session, flush_context) -> None:
     for obj in session.deleted:
         row("delete", obj, _columns(obj), None)
     if rows:
-        session.connection().execute(AuditEvent.__table__.insert(), rows)
+        connection = session.connection()
+        audit_chain.chain(_head(connection), rows)
+        connection.execute(AuditEvent.__table__.insert(), rows)
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise RuntimeError("audit events are append-only")
+    if not (session.new or session.dirty or session.deleted):
+        return
+    connection = session.connection()
+    _lock_chain(connection)
+    # Events added as objects (record() below): chained here, before the flush inserts them
+    # in the order they were added; the change rows of after_flush follow them.
+    pending = sorted((obj for obj in session.new if isinstance(obj, AuditEvent)),
+                     key=lambda obj: inspect(obj).insert_order)
+    if not pending:
+        return
+    rows = []
+    for obj in pending:
+        obj.at = obj.at or datetime.now(UTC)
+        obj.actor = obj.actor or "system"
+        obj.before, obj.after = audit_chain.plain_json(obj.before), audit_chain.plain_json(
+            obj.after)
+        rows.append({key: getattr(obj, key) for key in audit_chain.FIELDS})
+    audit_chain.chain(_head(connection), rows)
+    for obj, row in zip(pending, rows, strict=True):
+        obj.prev_hash, obj.hash = row["prev_hash"], row["hash"]
 
 
 def install() -> None:

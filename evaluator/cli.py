@@ -16,7 +16,7 @@ from .extensions import db
 from .infra import backup
 from .models import Role, Vendor
 from .outcomes.cli import register as register_outcome_cli
-from .services import demo
+from .services import audit_trail, demo
 from .services import users as user_service
 from .services.templates import ensure_builtin_template
 from .vendors.cli import register as register_vendor_cli
@@ -52,6 +52,23 @@ def register_cli(app: Flask) -> None:
             except user_service.UserError as exc:
                 raise click.ClickException(str(exc)) from exc
         click.echo(f"Created {user.email} with role {user.role}.")
+
+    @app.cli.command("verify-audit")
+    @click.option("--head", "known_head", default="", metavar="HASH",
+                  help="A chain head noted earlier: it must still be in the trail.")
+    def verify_audit(known_head: str) -> None:
+        """Check the audit trail's hash chain; exit 1 naming the first broken row."""
+        verdict = audit_trail.verify_chain(db.session)
+        if known_head and not audit_trail.has_hash(db.session, known_head.strip()):
+            click.echo(f"Audit trail BROKEN: the head {known_head.strip()} noted earlier is no "
+                       "longer in the trail (rows were removed).", err=True)
+            sys.exit(1)
+        if not verdict.ok:
+            click.echo(f"Audit trail BROKEN at row {verdict.broken_id} (row {verdict.rows} of "
+                       f"the walk): {verdict.reason}.", err=True)
+            sys.exit(1)
+        click.echo(f"Audit trail intact: {verdict.rows} rows, chain head {verdict.head}. Keep "
+                   "the head: a later check that no longer reaches it means rows were removed.")
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False))

@@ -77,7 +77,11 @@ def _reset_postgres() -> None:
         db.create_all()
         _pg_schema_ready = True
     tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    # The audit trail refuses TRUNCATE (models/audit_guard.py); the table's owner lifts that
+    # guard for this reset only, inside the same transaction.
+    db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate"))
     db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_truncate"))
     db.session.commit()
 
 

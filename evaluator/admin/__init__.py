@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # The route modules register their views on the blueprint(s) above.
-from . import routes  # noqa: E402,F401
+from . import audit_routes, routes  # noqa: E402,F401

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from flask import abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
 
 from ..access import role_required
 from ..extensions import db
-from ..models import AuditEvent, Role, User
+from ..models import Role, User
 from ..services import users as user_service
-from ..web.args import page_number
 from . import bp
 from .forms import RoleForm, UserForm
 
@@ -55,25 +54,3 @@ def change_role(user_id: int):
         flash("Left without a lead: " + "; ".join(e.title for e in change.leaderless)
               + ". Add a lead to each from its setup page (an administrator can).", "warning")
     return redirect(url_for("admin.users"))
-
-
-@bp.route("/audit")
-@role_required(Role.ADMIN)
-def audit():
-    page = page_number()
-    entity = request.args.get("entity", "")[:60]
-    per_page = 100
-    stmt = select(AuditEvent)
-    if entity:
-        stmt = stmt.where(AuditEvent.entity_type == entity)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    events = db.session.scalars(
-        stmt.order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    entities = db.session.scalars(
-        select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
-    ).all()
-    return render_template(
-        "admin/audit.html", events=events, page=page, total=total, per_page=per_page,
-        entity=entity, entities=entities,
-    )

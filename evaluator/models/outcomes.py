@@ -53,6 +53,10 @@ class AuditEvent(db.Model):
     entity_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # Hash chain (evaluator/audit_chain.py): the previous row's hash and this row's SHA-256 over
+    # its canonical content; `flask verify-audit` walks it.
+    prev_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class OutcomeModel(db.Model):
