@@ -36,6 +36,9 @@ class Config:
     # (hop count; werkzeug ProxyFix). 0 = none: the headers are ignored, as a client could
     # forge them. Set it to the number of proxies (1 behind one load balancer).
     TRUSTED_PROXIES = 0
+    # Internal networks webhooks may be delivered to (comma-separated CIDRs, e.g. an on-premise
+    # ERP at "10.20.0.0/16"); every other internal address is refused (infra/webhooks.py).
+    WEBHOOK_ALLOWED_NETWORKS = ""
     RATELIMIT_STRATEGY = "moving-window"
     ROBUSTNESS_SAMPLES = 10_000
     ROBUSTNESS_CONCENTRATION = 100.0
@@ -78,7 +81,7 @@ def configure(app, test_config: dict | None = None) -> None:
     secure = _env_bool("SESSION_COOKIE_SECURE")
     app.config["SESSION_COOKIE_SECURE"] = production if secure is None else secure
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
-    for name in ("TRUSTED_PROXIES", "API_LIMIT_PER_TOKEN"):
+    for name in ("TRUSTED_PROXIES", "API_LIMIT_PER_TOKEN", "WEBHOOK_ALLOWED_NETWORKS"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     if os.environ.get("REDIS_URL"):

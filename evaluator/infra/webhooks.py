@@ -7,6 +7,15 @@ attempt is recorded on its row. A delivery that fails waits BACKOFF[attempt] and
 `flask deliver-webhooks` (run it from cron or as a small worker with --loop) until it succeeds
 or MAX_ATTEMPTS is reached.
 
+Where events may go (SSRF guard): the receiver's host is resolved at every attempt and each
+address must be public: loopback, private, link-local (cloud metadata), shared, multicast,
+unspecified and reserved addresses are refused (IPv4, IPv6 and IPv4-mapped IPv6), unless they lie
+in WEBHOOK_ALLOWED_NETWORKS (comma-separated CIDRs, for on-premise receivers). The connection goes
+to the address that was checked (no second lookup, so no DNS-rebinding window), with the URL's
+host name in the Host header and for TLS verification. Redirects are never followed: a 3xx is a
+failed attempt with its status shown. Registration applies the same rule to what the host
+resolves to then, so an obvious internal URL is refused at once.
+
 Signature: header ``X-Evaluator-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`` where the
 MAC is over ``"<t>.<raw body>"`` with the webhook's secret (docs/integration.md has verification
 code). The timestamp lets receivers refuse replays.
@@ -20,14 +29,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
+import socket
+import ssl
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,18 +77,93 @@ class WebhookError(ValueError):
     """A webhook registration that cannot be saved (message for the user)."""
 
 
+class ForbiddenDestination(ValueError):
+    """The receiver's address is internal and not in WEBHOOK_ALLOWED_NETWORKS."""
+
+
+# ------------------------------------------------------------------------ destinations
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def allowed_networks(setting: str | Sequence[str] | None) -> tuple[Network, ...]:
+    """WEBHOOK_ALLOWED_NETWORKS ("10.1.2.0/24, fd00::/8" or a list) as networks."""
+    if not setting:
+        return ()
+    items = setting.split(",") if isinstance(setting, str) else list(setting)
+    try:
+        return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in items
+                     if item.strip())
+    except ValueError as exc:
+        raise WebhookError(f"WEBHOOK_ALLOWED_NETWORKS: {exc}") from None
+
+
+def _configured_networks() -> tuple[Network, ...]:
+    return allowed_networks(current_app.config.get("WEBHOOK_ALLOWED_NETWORKS"))
+
+
+def check_address(address: str, allowed: Sequence[Network] = ()) -> None:
+    """Raise ForbiddenDestination unless ``address`` is a public unicast address or lies in an
+    allowed network. IPv4-mapped IPv6 (::ffff:127.0.0.1) is judged as the IPv4 address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in network for network in allowed):
+        return
+    if not ip.is_global or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+        raise ForbiddenDestination(
+            f"{ip} is an internal address (loopback, private, link-local, multicast or "
+            "reserved); webhooks go to public addresses only, or to networks listed in "
+            "WEBHOOK_ALLOWED_NETWORKS")
+
+
+def resolve(host: str, port: int, allowed: Sequence[Network] = ()) -> str:
+    """The address to connect to: every address the host resolves to must pass check_address
+    (a name resolving to one internal address is refused), and the first one is used."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise OSError(f"cannot resolve {host!r}: {exc}") from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise OSError(f"cannot resolve {host!r}")
+    for address in addresses:
+        check_address(address, allowed)
+    return addresses[0]
+
+
+def _split(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, path with query) of an http(s) URL; ValueError otherwise."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("only http and https URLs with a host are delivered")
+    if parts.username or parts.password:
+        raise ValueError("the URL must not carry a user name or password")
+    port = parts.port or (443 if parts.scheme == "https" else 80)  # ValueError if invalid
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.hostname, port, path
+
+
 # ------------------------------------------------------------------------- registration
 
 
-def validate(url: str, secret: str, events: list[str]) -> tuple[str, str, list[str]]:
+def validate(url: str, secret: str, events: list[str],
+             allowed: Sequence[Network] = ()) -> tuple[str, str, list[str]]:
     url = (url or "").strip()
     secret = (secret or "").strip()
     if not url:
         raise WebhookError("Give the receiver's URL.")
     try:
         url_parser(500)(url)
+        _, host, port, _ = _split(url)
     except ValueError as exc:
         raise WebhookError(f"The URL {exc}.") from None
+    try:
+        resolve(host, port, allowed)
+    except ForbiddenDestination as exc:
+        raise WebhookError(f"The URL's host {host} resolves to {exc}.") from None
+    except OSError:
+        pass  # not resolvable now (e.g. offline): every delivery attempt checks again
     if not 16 <= len(secret) <= 200:
         raise WebhookError("The secret must have 16 to 200 characters (e.g. "
                            "`python -c 'import secrets; print(secrets.token_hex(32))'`).")
@@ -88,7 +175,7 @@ def validate(url: str, secret: str, events: list[str]) -> tuple[str, str, list[s
 
 def register(session: Session, user: User | None, *, url: str, secret: str, events: list[str],
              description: str = "") -> Webhook:
-    url, secret, events = validate(url, secret, events)
+    url, secret, events = validate(url, secret, events, _configured_networks())
     hook = Webhook(url=url, secret=secret, events=events, description=description.strip()[:200],
                    created_by_id=user.id if user else None)
     session.add(hook)
@@ -224,19 +311,54 @@ class AttemptResult:
     error: str
 
 
-def _post(url: str, body: bytes, headers: dict[str, str]) -> AttemptResult:
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        return AttemptResult(False, None, "only http and https webhook URLs are delivered")
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to an address already checked, with the URL's host name in the Host header."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to an address already checked; the certificate is verified for the host name."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str],
+          allowed: Sequence[Network] = ()) -> AttemptResult:
+    """One attempt: resolve and check the host, connect to that address, POST, no redirects."""
     try:
-        # Scheme checked above: no file: or custom schemes.
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # nosec B310
-            return AttemptResult(200 <= response.status < 300, response.status, "")
-    except urllib.error.HTTPError as exc:
-        return AttemptResult(False, exc.code, f"HTTP {exc.code} {exc.reason}")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return AttemptResult(False, None, f"{type(exc).__name__}: {reason}"[:500])
+        scheme, host, port, path = _split(url)
+        address = resolve(host, port, allowed)
+    except (ValueError, OSError) as exc:
+        return AttemptResult(False, None, f"refused: {exc}"[:500])
+    connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(host, port, address, TIMEOUT)
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        status = response.status
+        response.read(64 * 1024)  # a receiver's answer is not used; read a little, politely
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return AttemptResult(False, None, f"{type(exc).__name__}: {exc}"[:500])
+    finally:
+        connection.close()
+    if 200 <= status < 300:
+        return AttemptResult(True, status, "")
+    if 300 <= status < 400:
+        return AttemptResult(False, status, f"HTTP {status} redirect: not followed (give the "
+                                            "final URL)")
+    return AttemptResult(False, status, f"HTTP {status} {response.reason}"[:500])
 
 
 def _claim(session: Session, delivery_id: int, now: datetime) -> bool:
@@ -267,7 +389,7 @@ def deliver_one(session: Session, delivery_id: int, now: datetime | None = None)
         "X-Evaluator-Event": delivery.event, "X-Evaluator-Delivery": str(delivery.id),
         "X-Evaluator-Event-Id": delivery.event_id,
         "X-Evaluator-Signature": signature(hook.secret, timestamp, body),
-    })
+    }, _configured_networks())
     values: dict[str, Any] = {"response_status": result.status, "last_error": result.error}
     if result.ok:
         values.update(status=DeliveryStatus.DELIVERED.value, delivered_at=utcnow(),

@@ -65,6 +65,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def local_receivers_allowed(app):
+    """The stand-in receiver listens on loopback, which webhooks refuse unless allowed."""
+    app.config["WEBHOOK_ALLOWED_NETWORKS"] = "127.0.0.1/32"
+
+
 @pytest.fixture
 def receiver():
     r = Receiver()
