@@ -22,6 +22,7 @@ from .extensions import db
 from .models import (
     AuditEvent,
     audit_guard,  # noqa: F401  (database triggers: audit rows append-only)
+    text_guard,  # noqa: F401  (the text rule at flush time)
 )
 
 REDACTED_FIELDS = {"password_hash"}

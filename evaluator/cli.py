@@ -16,7 +16,7 @@ from .extensions import db
 from .infra import backup
 from .models import Role, Vendor
 from .outcomes.cli import register as register_outcome_cli
-from .services import audit_trail, demo
+from .services import audit_trail, demo, limits
 from .services import users as user_service
 from .services.templates import ensure_builtin_template
 from .vendors.cli import register as register_vendor_cli
@@ -49,7 +49,7 @@ def register_cli(app: Flask) -> None:
                 user = user_service.create_user(
                     db.session, email, role=role, password=password, name=name
                 )
-            except user_service.UserError as exc:
+            except (user_service.UserError, limits.TextRuleError) as exc:
                 raise click.ClickException(str(exc)) from exc
         click.echo(f"Created {user.email} with role {user.role}.")
 

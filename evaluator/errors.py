@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .services.limits import TextRuleError
 
 
 def _wants_json() -> bool:
@@ -34,6 +35,14 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify(error={"code": "conflict", "message": message}), 409
         return render_template("errors/error.html", code=409, message=message), 409
+
+    @app.errorhandler(TextRuleError)
+    def text_rule(exc: TextRuleError):
+        """The flush-time guard (models/text_guard.py) caught what no earlier check did."""
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error={"code": "validation_failed", "message": str(exc)}), 400
+        return render_template("errors/error.html", code=400, message=str(exc)), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

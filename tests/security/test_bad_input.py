@@ -5,6 +5,7 @@ interchange file, CSV rows shorter than their header."""
 from __future__ import annotations
 
 import copy
+import io
 import json
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from evaluator.models import AuditEvent, Evaluation, Score, Vendor
 from evaluator.services import limits
 from evaluator.services.demo import DEMO_PASSWORD, seed_demo
 from tests.api.conftest import bearer, token_for
-from tests.conftest import login, post
+from tests.conftest import csrf_token, login, post
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "evaluation.json"
 
@@ -228,3 +229,33 @@ def test_nothing_was_audited_for_refused_input(demo_admin):
                                       "password": "long\x00enough-password"},
          token_from="/admin/users")
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_the_web_preview_shows_a_short_row_as_an_error_not_an_update(client):
+    seed_demo(db.session)
+    login(client, "lead@example.com", DEMO_PASSWORD)
+    vendor = db.session.scalars(select(Vendor).order_by(Vendor.id)).first()
+    data = (VENDOR_HEADER + f"{vendor.name},Norway\n").encode()
+    response = client.post("/vendors/import", data={
+        "csrf_token": csrf_token(client, "/vendors/import"), "kind": "vendors",
+        "encoding": "utf-8", "file": (io.BytesIO(data), "vendors.csv"),
+    }, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert "the row has 2 cells but the header has 8 columns" in page
+    assert 'name="token"' not in page  # nothing offered for import
+    assert "1 updated" not in page
+
+
+def test_no_path_can_store_a_control_character(app):
+    """The flush-time guard: even a path with no form or file check cannot write one."""
+    result = app.test_cli_runner().invoke(args=["create-user", "new@example.com", "--name",
+                                                "Bad\x00Name"], input="a-long-enough-passphrase\n")
+    assert result.exit_code == 1 and "control character U+0000" in result.output
+    vendor = Vendor(name="Fine name", description="tab\tand\nlines are fine")
+    db.session.add(vendor)
+    db.session.commit()
+    vendor.description = "bell\x07"
+    with pytest.raises(limits.TextRuleError, match="Vendor.description"):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.get(Vendor, vendor.id).description == "tab\tand\nlines are fine"
