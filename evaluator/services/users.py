@@ -112,17 +112,17 @@ def create_user(
     return user
 
 
-def _keep_an_admin(session: Session, user: User) -> None:
-    """Refuse a change that would leave no active admin (nobody could manage accounts).
+def _an_admin_remains(session: Session, user: User) -> None:
+    """After a demotion or deactivation (flushed), refuse it if no active admin is left:
+    nobody could manage accounts any more. The caller's unit of work then rolls it back.
 
-    The other active admins are read with FOR UPDATE (PostgreSQL), so two admins demoting each
-    other at the same moment cannot both succeed; SQLite runs one writer at a time."""
-    if user.role != Role.ADMIN.value or not user.active:
-        return
-    others = session.scalars(
-        select(User.id).where(User.role == Role.ADMIN.value, User.active.is_(True),
-                              User.id != user.id).with_for_update()).all()
-    if not others:
+    Checked after the flush on purpose: every writing flush takes the audit chain's lock
+    (audit._lock_chain) until its commit, so two admins demoting each other at the same moment
+    are serialised and the second one sees the first one's change."""
+    session.flush()
+    remaining = session.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN.value, User.active.is_(True)))
+    if not remaining:
         raise UserError(f"{user.email} is the only active admin; make another user an admin "
                         "first.")
 
@@ -134,9 +134,10 @@ def set_role(session: Session, user: User, role: str) -> RoleChange:
     API token (both load the user and membership afresh on every request)."""
     if role not in {r.value for r in Role}:
         raise UserError(f"Unknown role {role!r}.")
-    if role != Role.ADMIN.value:
-        _keep_an_admin(session, user)
+    was_admin = user.role == Role.ADMIN.value
     user.role = role
+    if was_admin and role != Role.ADMIN.value:
+        _an_admin_remains(session, user)
     change = RoleChange()
     allowed = member_roles_allowed(role)
     memberships = session.scalars(
@@ -167,11 +168,10 @@ def led_evaluations(session: Session) -> dict[int, list[Evaluation]]:
 
 @transaction
 def set_active(session: Session, user: User, active: bool) -> None:
-    if not active:
-        _keep_an_admin(session, user)
     user.active = active
     if not active:
         user.session_version += 1  # ends the user's sessions
+        _an_admin_remains(session, user)
 
 
 @transaction

@@ -44,6 +44,7 @@ PAGES = [
     ("lead", "/evaluations/{core}/decide", "decision"),
     ("admin", "/admin/users", "Users"),
     ("admin", "/admin/audit", "Audit"),
+    ("admin", "/admin/audit/verify", "chain"),
     ("admin", "/admin/webhooks", "ebhook"),
     ("lead", "/outcomes/", "Past programs"),
     ("lead", "/outcomes/model", "odel"),

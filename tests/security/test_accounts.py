@@ -3,6 +3,8 @@ the public demo password is refused outside the demo seed, the remember cookie i
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -100,3 +102,33 @@ def test_the_remember_cookie_is_samesite_lax(client):
                if c.startswith("remember_token=")]
     assert cookies, "no remember_token cookie was set"
     assert "SameSite=Lax" in cookies[0] and "HttpOnly" in cookies[0]
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app):
+    make_user("a@example.com", Role.ADMIN)
+    make_user("b@example.com", Role.ADMIN)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def demote(email: str) -> None:
+        with app.app_context():
+            try:
+                target = db.session.scalar(select(User).where(User.email == email))
+                barrier.wait(timeout=10)
+                user_service.set_role(db.session, target, Role.VIEWER.value)
+                outcomes.append("demoted")
+            except user_service.UserError:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=demote, args=(e,))
+               for e in ("a@example.com", "b@example.com")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["demoted", "refused"]
+    db.session.expire_all()
+    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN.value)).all()
+    assert len(admins) == 1
