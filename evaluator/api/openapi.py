@@ -288,8 +288,8 @@ COMMON = {"401": _error("No, an unknown, or a revoked token."),
           "422": _error("A query parameter or the body was refused; nothing changed."),
           "429": {**_error("Too many calls with this token (API_LIMIT_PER_TOKEN)."),
                   "headers": RETRY_AFTER}}
-WRITE = {**COMMON, "400": _error("The body is not strict JSON (syntax, a key twice in one "
-                                 "object, NaN or Infinity, nested over 32 levels)."),
+WRITE = {**COMMON, "400": _error("The body cannot be read as JSON (syntax, not UTF-8, "
+                                 "nested over 32 levels)."),
          "403": _error("Read-only token, or the user's role may not do this."),
          "415": _error("The body is not sent as application/json.")}
 

@@ -134,9 +134,9 @@ def set_role(session: Session, user: User, role: str) -> RoleChange:
     API token (both load the user and membership afresh on every request)."""
     if role not in {r.value for r in Role}:
         raise UserError(f"Unknown role {role!r}.")
-    was_admin = user.role == Role.ADMIN.value
+    was_active_admin = user.active and user.role == Role.ADMIN.value
     user.role = role
-    if was_admin and role != Role.ADMIN.value:
+    if was_active_admin and role != Role.ADMIN.value:
         _an_admin_remains(session, user)
     change = RoleChange()
     allowed = member_roles_allowed(role)
@@ -168,10 +168,12 @@ def led_evaluations(session: Session) -> dict[int, list[Evaluation]]:
 
 @transaction
 def set_active(session: Session, user: User, active: bool) -> None:
+    was_active_admin = user.active and user.role == Role.ADMIN.value
     user.active = active
     if not active:
         user.session_version += 1  # ends the user's sessions
-        _an_admin_remains(session, user)
+        if was_active_admin:
+            _an_admin_remains(session, user)
 
 
 @transaction

@@ -80,8 +80,8 @@ def test_unreadable_or_deeply_nested_json_is_400(api, lead, body, message):
 
 @pytest.mark.parametrize("body,field,message", [
     ('{"name": "First Name Ltd", "name": "Second Name Ltd"}', "name", "appears twice"),
-    ('{"name": "Nan Ltd", "headcount": NaN}', "headcount", "NaN"),
-    ('{"name": "Inf Ltd", "headcount": Infinity}', "headcount", "Infinity"),
+    ('{"name": "Nan Ltd", "headcount": NaN}', "headcount", "whole number"),
+    ('{"name": "Inf Ltd", "headcount": Infinity}', "headcount", "whole number"),
 ])
 def test_ambiguous_json_is_refused_by_path(api, lead, body, field, message):
     vendors, audits = db.session.scalar(select(func.count()).select_from(Vendor)), _audit_count()
