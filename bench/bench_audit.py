@@ -60,6 +60,7 @@ def main() -> None:
               f"({rows / write_s:,.0f} rows/s, vendors + audit rows)")
         print(f"verify-audit walked {rows} rows in {verify_s:.2f} s "
               f"({rows / verify_s:,.0f} rows/s)")
+        db.session.remove()
         if args.database_url:
             db.drop_all()
 

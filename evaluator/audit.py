@@ -105,11 +105,31 @@ def _lock_chain(connection: Connection) -> None:
         connection.execute(text("DELETE FROM audit_events WHERE 0 = 1"))
 
 
-def _head(connection: Connection) -> str:
-    """The hash of the newest audit row (GENESIS for an empty trail)."""
-    last = connection.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
-    return last or audit_chain.GENESIS
+_LOCKED, _HEAD = "evaluator.audit_chain_locked", "evaluator.audit_chain_head"
+
+
+def _head(session: Session, connection: Connection) -> str:
+    """The hash of the newest audit row (GENESIS for an empty trail).
+
+    Read once per transaction: the chain lock is held from the first writing flush to the end
+    of the transaction, so only this transaction can have appended since (session.info keeps
+    the head it appended last; _forget_chain_state clears it when any transaction ends)."""
+    head = session.info.get(_HEAD)
+    if head is None:
+        head = connection.execute(
+            select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+        ).scalar() or audit_chain.GENESIS
+    return head
+
+
+def _forget_chain_state(session: Session, transaction) -> None:
+    """A transaction (or savepoint) ended: its lock and the head it knew may be gone. (Each
+    flush runs in an inner transaction of its own that ends with it: that one changes
+    nothing.)"""
+    if transaction.parent is not None and not transaction.nested:
+        return
+    session.info.pop(_LOCKED, None)
+    session.info.pop(_HEAD, None)
 
 
 def _after_flush(session: Session, flush_context) -> None:
@@ -142,7 +162,7 @@ def _after_flush(session: Session, flush_context) -> None:
         row("delete", obj, _columns(obj), None)
     if rows:
         connection = session.connection()
-        audit_chain.chain(_head(connection), rows)
+        session.info[_HEAD] = audit_chain.chain(_head(session, connection), rows)
         connection.execute(AuditEvent.__table__.insert(), rows)
 
 
@@ -153,7 +173,9 @@ def _before_flush(session: Session, flush_context, instances) -> None:
     if not (session.new or session.dirty or session.deleted):
         return
     connection = session.connection()
-    _lock_chain(connection)
+    if not session.info.get(_LOCKED):
+        _lock_chain(connection)
+        session.info[_LOCKED] = True
     # Events added as objects (record() below): chained here, before the flush inserts them
     # in the order they were added; the change rows of after_flush follow them.
     pending = sorted((obj for obj in session.new if isinstance(obj, AuditEvent)),
@@ -167,7 +189,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         obj.before, obj.after = audit_chain.plain_json(obj.before), audit_chain.plain_json(
             obj.after)
         rows.append({key: getattr(obj, key) for key in audit_chain.FIELDS})
-    audit_chain.chain(_head(connection), rows)
+    session.info[_HEAD] = audit_chain.chain(_head(session, connection), rows)
     for obj, row in zip(pending, rows, strict=True):
         obj.prev_hash, obj.hash = row["prev_hash"], row["hash"]
 
@@ -182,6 +204,8 @@ def install() -> None:
     for mapper in db.Model.registry.mappers:
         for prop in mapper.column_attrs:
             mapper.class_manager[prop.key].impl.active_history = True
+    if not event.contains(Session, "after_transaction_end", _forget_chain_state):
+        event.listen(Session, "after_transaction_end", _forget_chain_state)
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
     if not event.contains(Session, "after_flush", _after_flush):

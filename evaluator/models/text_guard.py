@@ -8,15 +8,18 @@ refuses NUL in text with a server error, SQLite would store it).
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import String, Text, event, inspect
 from sqlalchemy.orm import Session
 
 from ..services.limits import TextRuleError, control_character
 
 
-def _text_columns(mapper) -> list[str]:
-    return [attr.key for attr in mapper.column_attrs
-            if isinstance(attr.columns[0].type, String | Text)]
+@cache
+def _text_columns(mapper) -> tuple[str, ...]:
+    return tuple(attr.key for attr in mapper.column_attrs
+            if isinstance(attr.columns[0].type, String | Text))
 
 
 def _check(obj, keys) -> None:

@@ -286,3 +286,21 @@ def test_only_admins_see_export_and_verify(client):
     login(client, "lead@example.com")
     assert client.get("/admin/audit.csv").status_code == 403
     assert client.get("/admin/audit/verify").status_code == 403
+
+
+def test_a_rolled_back_savepoint_does_not_fork_the_chain(app):
+    """The head is cached per transaction; a savepoint rolled back must not leave it pointing
+    at a row that no longer exists."""
+    with acting_as(None, "test"):
+        db.session.add(Vendor(name="Before savepoint"))
+        db.session.flush()
+        savepoint = db.session.begin_nested()
+        db.session.add(Vendor(name="Rolled back"))
+        db.session.flush()
+        savepoint.rollback()
+        db.session.add(Vendor(name="After savepoint"))
+        db.session.commit()
+    names = set(db.session.scalars(select(Vendor.name)))
+    assert names == {"Before savepoint", "After savepoint"}
+    verdict = audit_trail.verify_chain(db.session)
+    assert verdict.ok and verdict.rows == 2, verdict
