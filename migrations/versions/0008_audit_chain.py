@@ -1,7 +1,7 @@
 """audit trail: hash chain columns (backfilled for existing rows) and a TRUNCATE guard
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-05
 
 Each audit row gets prev_hash and hash (evaluator/audit_chain.py); existing rows are chained
@@ -23,7 +23,7 @@ from evaluator.models.audit_guard import (
 )
 
 revision = "0008"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
