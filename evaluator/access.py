@@ -14,8 +14,9 @@ from flask_login import current_user
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from .models import Evaluation, MemberRole, Membership, Role, Status
+from .models import Evaluation, MemberRole, Membership, Role
 from .services import evaluations as evaluation_service
+from .services.errors import EvaluationDecided
 from .services.users import member_roles_allowed
 
 
@@ -82,5 +83,7 @@ def evaluation_for(
 def refuse_if_decided(evaluation: Evaluation) -> None:
     """409 with a message naming the decision: a decided evaluation is frozen (every write
     route under /evaluations/<id> passes here, evaluations.routes.frozen_when_decided)."""
-    if evaluation.status == Status.DECIDED:
-        abort(409, evaluation_service.decided_message(evaluation))
+    try:
+        evaluation_service.require_undecided(evaluation)
+    except EvaluationDecided as exc:
+        abort(409, str(exc))

@@ -33,3 +33,12 @@ def citation_required(rule: str, value: float | None, scale: Scale, *,
     if rule == "every":
         return True
     return knockout or value <= scale.min or value >= scale.max
+
+
+def citation_reason(rule: str, *, knockout: bool) -> str:
+    """Why `citation_required` asks for a citation under `rule` (for the refusal message)."""
+    if rule == "every":
+        return "every score needs a citation"
+    if knockout:
+        return "a knockout criterion needs a citation for every score"
+    return "a score at the scale's end needs a citation"

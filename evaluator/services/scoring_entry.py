@@ -33,7 +33,7 @@ from ..models import (
     Status,
     User,
 )
-from ..scoring.evidence import citation_required
+from ..scoring.evidence import citation_reason, citation_required
 from .errors import ConcurrentEdit, WorkflowError
 from .evaluations import require_undecided
 from .uow import transaction, unit_of_work
@@ -233,10 +233,8 @@ def uncited(evaluation: Evaluation, scores: list[Score]) -> list[str]:
     out = []
     for criterion in evaluation.criteria:
         if criterion.id in by_criterion:
-            why = ("every score needs a citation" if evaluation.evidence_rule == "every" else
-                   "a knockout criterion needs a citation for every score"
-                   if criterion.knockout_below is not None else
-                   "a score at the scale's end needs a citation")
+            why = citation_reason(evaluation.evidence_rule,
+                                  knockout=criterion.knockout_below is not None)
             out.append(f"{criterion.name}: cite evidence for "
                        f"{', '.join(by_criterion[criterion.id])} ({why}).")
     return out

@@ -25,6 +25,18 @@ def demo(app):
     return SimpleNamespace(review=review, scoring=scoring)
 
 
+@pytest.fixture
+def api(app):
+    """A test client for bearer-token calls (no session cookie)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def lead(demo):
+    """Bearer headers of the demo lead's write token."""
+    return bearer(token_for("lead@example.com", "write"))
+
+
 def token_for(email: str, scope: str = "read") -> str:
     user = user_service.find_by_email(db.session, email)
     return api_tokens.create_token(db.session, user, scope=scope, name="test").secret

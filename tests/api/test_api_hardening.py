@@ -14,16 +14,6 @@ from evaluator.models import AuditEvent, Vendor
 from tests.api.conftest import assert_error, bearer, token_for
 
 
-@pytest.fixture
-def api(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def lead(demo):
-    return bearer(token_for("lead@example.com", "write"))
-
-
 def _vendor() -> Vendor:
     db.session.expire_all()
     return db.session.scalars(select(Vendor).order_by(Vendor.id)).first()

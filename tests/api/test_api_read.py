@@ -16,11 +16,6 @@ from tests.api.conftest import assert_error, bearer, token_for
 from tests.conftest import make_user
 
 
-@pytest.fixture
-def api(app):
-    return app.test_client()
-
-
 def test_vendor_list_pages_and_totals(api, demo):
     headers = bearer(token_for("tom@example.com"))
     total = db.session.scalar(select(func.count()).select_from(Vendor)

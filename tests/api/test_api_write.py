@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from evaluator.extensions import db
@@ -17,16 +16,6 @@ from evaluator.models import (
     Vendor,
 )
 from tests.api.conftest import assert_error, bearer, token_for
-
-
-@pytest.fixture
-def api(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def lead(demo):
-    return bearer(token_for("lead@example.com", "write"))
 
 
 def _count(model) -> int:
