@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from evaluator import create_app
+from evaluator import audit, create_app
 from evaluator.config import ConfigError
 from evaluator.extensions import db
 from evaluator.models import Role, User
@@ -138,3 +138,19 @@ def test_mass_assignment_of_role_at_login_is_ignored(client):
     db.session.refresh(user)
     assert user.role == "evaluator"
     assert client.get("/admin/users").status_code == 403
+
+
+def test_a_long_change_stays_folded_on_the_audit_page(client, logged_in):
+    logged_in(Role.ADMIN)
+    snapshot = {"ranking": ["x" * 50 for _ in range(200)]}  # ~10,000 characters, like a decision
+    with client.application.app_context():
+        audit.record(db.session, "decide", "Decision", 1, snapshot)
+        audit.record(db.session, "export_memo", "Evaluation", 1, {"pages": 3})
+        db.session.commit()
+    page = client.get("/admin/audit").get_data(as_text=True)
+    folded = page.split('<details class="audit-change">')
+    assert len(folded) == 2  # only the long change is folded
+    summary, full = folded[1].split("</summary>", 1)
+    assert "x" * 50 in full and summary.count("x" * 50) < 5
+    assert "characters)" in summary
+    assert "{&#34;pages&#34;: 3}" in page or '{"pages": 3}' in page  # a short change shows as is

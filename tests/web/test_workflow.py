@@ -380,3 +380,28 @@ def test_vendor_evidence_page_is_closed_while_scoring_is_blind(client):
     db.session.commit()
     login(client, member.user.email)
     assert client.get(f"/evaluations/{evaluation.id}/evidence/{vendor.id}").status_code == 403
+
+
+def test_comparison_names_criteria_behind_a_knockout_or_a_gap(client):
+    evaluation = _lead_with_evaluation(client)
+    vendors = _vendors(3)
+    _open_scoring(client, evaluation, vendors, ["ana@example.com"])
+    eid = evaluation.id
+    _relogin(client, "ana@example.com")
+    # Vendor 2 scores 1 everywhere: below a knockout threshold.
+    _score_all(client, evaluation, vendors, lambda v, c: 1 if v.name == "Vendor 2" else 3)
+    gap = evaluation.criteria[0]
+    url = f"/evaluations/{eid}/score?vendor={vendors[1].id}"
+    versions = {s.criterion_id: s.version for s in db.session.scalars(select(Score).where(
+        Score.evaluation_id == eid, Score.vendor_id == vendors[1].id))}
+    r = post(client, url, _sheet(evaluation, vendors[1], {c.key: 3 for c in evaluation.criteria},
+                                 versions, insufficient=(gap.key,)), token_from=url)
+    assert r.status_code == 302
+    post(client, f"/evaluations/{eid}/submit", {}, token_from=f"/evaluations/{eid}")
+    ranking = client.get(f"/evaluations/{eid}/ranking.json").get_json()
+    by_name = {v["name"]: v for v in ranking["vendors"]}
+    assert by_name["Vendor 1"]["gaps"] == [gap.key] and by_name["Vendor 2"]["knockouts"]
+    knockout = next(c for c in evaluation.criteria if c.key == by_name["Vendor 2"]["knockouts"][0])
+    page = client.get(f"/evaluations/{eid}/compare").get_data(as_text=True)
+    assert f"no value on {gap.name}" in page
+    assert f"below threshold on {knockout.name}" in page
