@@ -79,11 +79,12 @@ def test_an_evaluator_scores_a_vendor_with_the_keyboard_only(page, live_server):
             # Let a pending autosave finish, as a person pausing before saving would.
             page.wait_for_timeout(1200)
             page.wait_for_load_state("networkidle")
-            page.keyboard.press("Space")
+            # Wait for the page the form's POST leads to, not the one still showing.
+            with page.expect_navigation():
+                page.keyboard.press("Space")
             saved = True
             break
     assert saved, "Tab never reached the Save draft button"
-    page.wait_for_load_state()
     assert "Draft saved." in page.inner_text("main")
 
     # Re-read what the server stored.
